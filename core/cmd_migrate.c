@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * palmctl migrate: live-migrate a running guest from one QEMU to another
+ * over QMP, show progress while it runs, and report what happened with
+ * QEMU's figures and, when the guest's serial logs are given, the pause
+ * the guest itself saw.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/guest_log.h"
+#include "core/palmctl.h"
+#include "core/parse_units.h"
+#include "generated/palm_config.h"
+#include "qmp/qmp_migration.h"
+
+struct migrate_args {
+	const char *src_addr;
+	const char *dst_addr;
+	const char *src_log;
+	const char *dst_log;
+	bool json;
+	bool quiet;
+	bool verify_guest;
+	struct qmp_migration_opts opts;
+};
+
+/* What the idle and progress hooks need while the migration runs. */
+struct migrate_watch {
+	struct guest_tail src_tail;
+	struct guest_tail dst_tail;
+	bool have_src_tail;
+	bool have_dst_tail;
+	struct guest_pause_meter pause;
+	struct guest_pause_meter dst_only;	/* verify results on the destination */
+	bool progress_on_tty;
+	bool progress_printed;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: palmctl migrate --src QMP --uri URI [options]\n"
+		"\n"
+		"Live-migrates the guest of the source QEMU to a destination QEMU that\n"
+		"was started with '-incoming defer', and reports what happened.\n"
+		"\n"
+		"  --src QMP             source QEMU's QMP socket (unix:PATH, tcp:HOST:PORT or PATH)\n"
+		"  --dst QMP             destination QEMU's QMP socket; palmctl starts its\n"
+		"                        listener (migrate-incoming URI) and watches it\n"
+		"  --uri URI             migration stream address, e.g. tcp:127.0.0.1:4444\n"
+		"  --no-incoming         the destination already listens (-incoming URI)\n"
+		"  --downtime MS         maximum pause QEMU may take at the switch-over\n"
+		"  --bandwidth RATE      bandwidth cap, e.g. 100mbit, 1gbit, 50MiB\n"
+		"  --budget DURATION     cancel when not completed by then (default 60s)\n"
+		"  --poll-ms MS          query interval (default 100)\n"
+		"  --guest-log-src FILE  the guest's serial log on the source\n"
+		"  --guest-log-dst FILE  ... and on the destination: measures the pause\n"
+		"                        the guest saw (palm's test guest protocol)\n"
+		"  --verify-guest        after the end, ask the test guest to verify its\n"
+		"                        memory and report the result\n"
+		"  --json                print one JSON report on stdout\n"
+		"  --quiet               no progress line\n"
+		"\n"
+		"Exit status: 0 completed (and verified, if asked), 1 not completed or\n"
+		"verification failed (the source is left running), 2 bad arguments.\n");
+}
+
+static int parse_args(int argc, char **argv, struct migrate_args *a)
+{
+	enum { OPT_NO_INCOMING = 256, OPT_LOG_SRC, OPT_LOG_DST, OPT_VERIFY,
+	       OPT_POLL };
+	static const struct option longopts[] = {
+		{ "src", required_argument, NULL, 's' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "uri", required_argument, NULL, 'u' },
+		{ "downtime", required_argument, NULL, 't' },
+		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "budget", required_argument, NULL, 'B' },
+		{ "poll-ms", required_argument, NULL, OPT_POLL },
+		{ "no-incoming", no_argument, NULL, OPT_NO_INCOMING },
+		{ "guest-log-src", required_argument, NULL, OPT_LOG_SRC },
+		{ "guest-log-dst", required_argument, NULL, OPT_LOG_DST },
+		{ "verify-guest", no_argument, NULL, OPT_VERIFY },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int64_t v;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	qmp_migration_opts_init(&a->opts);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			a->src_addr = optarg;
+			break;
+		case 'd':
+			a->dst_addr = optarg;
+			break;
+		case 'u':
+			a->opts.uri = optarg;
+			break;
+		case 't':
+			if (parse_int64(optarg, 0, 3600 * 1000, &v)) {
+				fprintf(stderr, "palmctl migrate: --downtime wants milliseconds (0..3600000), not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->opts.downtime_limit_ms = v;
+			break;
+		case 'b':
+			if (parse_rate_bps(optarg, &a->opts.max_bandwidth_bps)) {
+				fprintf(stderr, "palmctl migrate: --bandwidth wants a rate with a unit (100mbit, 1gbit, 50MiB), not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'B':
+			if (parse_duration_s(optarg, &a->opts.budget_s) ||
+			    a->opts.budget_s <= 0) {
+				fprintf(stderr, "palmctl migrate: --budget wants a duration (90s, 2m), not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_POLL:
+			if (parse_int64(optarg, 10, 10000, &v)) {
+				fprintf(stderr, "palmctl migrate: --poll-ms wants 10..10000, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->opts.poll_ms = (int)v;
+			break;
+		case OPT_NO_INCOMING:
+			a->opts.start_incoming = false;
+			break;
+		case OPT_LOG_SRC:
+			a->src_log = optarg;
+			break;
+		case OPT_LOG_DST:
+			a->dst_log = optarg;
+			break;
+		case OPT_VERIFY:
+			a->verify_guest = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PALMCTL_OK);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "palmctl migrate: unexpected argument '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (!a->src_addr || !a->opts.uri) {
+		fprintf(stderr, "palmctl migrate: --src and --uri are required\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (a->verify_guest && !(a->dst_log && a->dst_addr)) {
+		fprintf(stderr, "palmctl migrate: --verify-guest needs --dst and --guest-log-dst\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void on_guest_line(void *ctx, const struct guest_line *line,
+			  double arrival_s)
+{
+	guest_pause_meter_feed(ctx, line, arrival_s);
+}
+
+static void on_dst_line(void *ctx, const struct guest_line *line,
+			double arrival_s)
+{
+	struct migrate_watch *w = ctx;
+
+	guest_pause_meter_feed(&w->pause, line, arrival_s);
+	guest_pause_meter_feed(&w->dst_only, line, arrival_s);
+}
+
+static void watch_logs(struct migrate_watch *w)
+{
+	double t = now_s();
+
+	if (w->have_src_tail)
+		guest_tail_read(&w->src_tail, t, on_guest_line, &w->pause);
+	if (w->have_dst_tail)
+		guest_tail_read(&w->dst_tail, t, on_dst_line, w);
+}
+
+static void idle_hook(void *ctx)
+{
+	watch_logs(ctx);
+}
+
+static void progress_hook(void *ctx, const struct qmp_migrate_info *info,
+			  uint64_t passes, double elapsed_s)
+{
+	struct migrate_watch *w = ctx;
+
+	if (!w->progress_on_tty)
+		return;
+	fprintf(stderr,
+		"\r\033[K%6.1fs %-10s pass %-3llu remaining %8.1f MiB  %7.1f Mbit/s  dirty %7llu pages/s  expected downtime %lld ms",
+		elapsed_s, info->status, (unsigned long long)passes,
+		info->ram_remaining / 1048576.0, info->ram_mbps,
+		(unsigned long long)info->ram_dirty_pages_rate,
+		(long long)info->expected_downtime_ms);
+	w->progress_printed = true;
+}
+
+static int open_logs(const struct migrate_args *a, struct migrate_watch *w)
+{
+	int err;
+
+	guest_pause_meter_init(&w->pause, 0);
+	guest_pause_meter_init(&w->dst_only, 0);
+	if (a->src_log) {
+		err = guest_tail_open(&w->src_tail, a->src_log);
+		if (err) {
+			fprintf(stderr, "palmctl migrate: %s: %s\n", a->src_log,
+				strerror(-err));
+			return err;
+		}
+		w->have_src_tail = true;
+		/*
+		 * What is already in the log arrived at unknown times: read
+		 * it for the period and the sequence only, then start the
+		 * clock from the next line.
+		 */
+		guest_tail_read(&w->src_tail, 0, on_guest_line, &w->pause);
+		w->pause.have_last = false;
+		w->pause.max_gap_s = 0;
+		w->pause.have_first = false;
+	}
+	if (a->dst_log) {
+		err = guest_tail_open(&w->dst_tail, a->dst_log);
+		if (err) {
+			fprintf(stderr, "palmctl migrate: %s: %s\n", a->dst_log,
+				strerror(-err));
+			return err;
+		}
+		w->have_dst_tail = true;
+		guest_tail_read(&w->dst_tail, 0, NULL, NULL);
+	}
+	return 0;
+}
+
+/*
+ * After the switch-over the pause is known only once the destination's
+ * first heartbeat arrives; wait a bounded time for it.
+ */
+static void await_first_heartbeat(struct migrate_watch *w)
+{
+	uint64_t seen = w->dst_only.heartbeats;
+	double period = w->pause.period_ms ? w->pause.period_ms / 1000.0 : 0.1;
+	double deadline = now_s() + 2 + 20 * period;
+
+	while (now_s() < deadline && w->dst_only.heartbeats == seen) {
+		watch_logs(w);
+		usleep(2000);
+	}
+}
+
+static int verify_guest(struct qmp_client *dst, struct migrate_watch *w,
+			char *why, size_t len)
+{
+	double deadline = now_s() + 60;
+	uint64_t after_seq = w->dst_only.last_seq;
+	int err;
+
+	w->dst_only.have_verify = false;
+	err = qmp_send_key(dst, "v");
+	if (err) {
+		snprintf(why, len, "send-key: %s", qmp_last_error(dst));
+		return err;
+	}
+	while (now_s() < deadline) {
+		watch_logs(w);
+		if (w->dst_only.have_verify &&
+		    w->dst_only.last_verify.seq >= after_seq)
+			return 0;
+		usleep(5000);
+	}
+	snprintf(why, len, "the guest printed no verify line within 60 s");
+	return -ETIMEDOUT;
+}
+
+static json_t *report_json(const struct migrate_args *a,
+			   const struct qmp_migration_result *r,
+			   const struct migrate_watch *w, bool verified,
+			   const char *verify_error)
+{
+	const struct qmp_migrate_info *i = &r->last;
+	json_t *rep, *guest;
+
+	rep = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s}",
+			"status", qmp_migration_outcome_name(r->outcome),
+			"reason", r->reason,
+			"qemu_status", i->status,
+			"total_time_ms", (json_int_t)i->total_time_ms,
+			"downtime_ms", (json_int_t)i->downtime_ms,
+			"setup_time_ms", (json_int_t)i->setup_time_ms,
+			"expected_downtime_ms", (json_int_t)i->expected_downtime_ms,
+			"bytes_transferred", (json_int_t)i->ram_transferred,
+			"ram_total_bytes", (json_int_t)i->ram_total,
+			"ram_remaining_bytes", (json_int_t)i->ram_remaining,
+			"passes", (json_int_t)r->passes,
+			"final_dirty_pages_rate", (json_int_t)i->ram_dirty_pages_rate,
+			"peak_dirty_pages_rate", (json_int_t)r->peak_dirty_pages_rate,
+			"throughput_mbps", i->ram_mbps,
+			"wall_time_s", r->wall_s,
+			"uri", a->opts.uri);
+	if (!rep)
+		return NULL;
+	json_object_set_new(rep, "source",
+			    json_pack("{s:s, s:b, s:b}", "status", r->src_status,
+				      "running", r->src_running,
+				      "resumed_by_palm", r->src_resumed_by_palm));
+	if (a->dst_addr)
+		json_object_set_new(rep, "destination",
+				    json_pack("{s:s}", "status", r->dst_status));
+	json_object_set_new(rep, "limits",
+			    json_pack("{s:I, s:I, s:f}",
+				      "downtime_limit_ms", (json_int_t)a->opts.downtime_limit_ms,
+				      "max_bandwidth_bytes_per_s", (json_int_t)a->opts.max_bandwidth_bps,
+				      "budget_s", a->opts.budget_s));
+
+	if (!a->src_log && !a->dst_log)
+		return rep;
+	guest = json_pack("{s:I, s:I, s:I}",
+			  "heartbeats", (json_int_t)w->pause.heartbeats,
+			  "skipped_heartbeats", (json_int_t)w->pause.seq_jumps,
+			  "period_ms", (json_int_t)w->pause.period_ms);
+	if (w->pause.heartbeats >= 2 && a->src_log && a->dst_log &&
+	    w->dst_only.heartbeats > 0) {
+		json_object_set_new(guest, "pause_ms",
+				    json_real(guest_pause_ms(&w->pause)));
+		json_object_set_new(guest, "max_heartbeat_gap_ms",
+				    json_real(w->pause.max_gap_s * 1000));
+	} else {
+		json_object_set_new(guest, "pause_ms", json_null());
+	}
+	if (a->verify_guest) {
+		if (verified)
+			json_object_set_new(guest, "verify",
+					    json_pack("{s:b, s:I, s:I, s:I}",
+						      "ok", w->dst_only.last_verify.ok,
+						      "pages", (json_int_t)w->dst_only.last_verify.pages,
+						      "bad", (json_int_t)w->dst_only.last_verify.bad,
+						      "first_bad", (json_int_t)w->dst_only.last_verify.first_bad));
+		else
+			json_object_set_new(guest, "verify",
+					    json_pack("{s:b, s:s}", "ok", 0,
+						      "error", verify_error));
+	}
+	json_object_set_new(rep, "guest", guest);
+	return rep;
+}
+
+static void report_text(const json_t *rep)
+{
+	const json_t *guest = json_object_get(rep, "guest");
+	const json_t *verify = json_object_get(guest, "verify");
+	const json_t *pause = json_object_get(guest, "pause_ms");
+
+	printf("status:            %s (%s)\n",
+	       json_string_value(json_object_get(rep, "status")),
+	       json_string_value(json_object_get(rep, "reason")));
+	printf("total time:        %lld ms (setup %lld ms)\n",
+	       (long long)json_integer_value(json_object_get(rep, "total_time_ms")),
+	       (long long)json_integer_value(json_object_get(rep, "setup_time_ms")));
+	printf("downtime (QEMU):   %lld ms\n",
+	       (long long)json_integer_value(json_object_get(rep, "downtime_ms")));
+	if (json_is_real(pause))
+		printf("pause (guest):     %.1f ms (largest heartbeat gap %.1f ms)\n",
+		       json_real_value(pause),
+		       json_real_value(json_object_get(guest, "max_heartbeat_gap_ms")));
+	printf("transferred:       %.1f MiB of %.1f MiB RAM in %lld passes\n",
+	       json_integer_value(json_object_get(rep, "bytes_transferred")) / 1048576.0,
+	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,
+	       (long long)json_integer_value(json_object_get(rep, "passes")));
+	printf("dirty rate:        %lld pages/s at the end, %lld at peak\n",
+	       (long long)json_integer_value(json_object_get(rep, "final_dirty_pages_rate")),
+	       (long long)json_integer_value(json_object_get(rep, "peak_dirty_pages_rate")));
+	printf("source:            %s\n",
+	       json_string_value(json_object_get(json_object_get(rep, "source"), "status")));
+	if (json_object_get(rep, "destination"))
+		printf("destination:       %s\n",
+		       json_string_value(json_object_get(json_object_get(rep, "destination"), "status")));
+	if (verify) {
+		if (json_object_get(verify, "error"))
+			printf("guest memory:      not verified: %s\n",
+			       json_string_value(json_object_get(verify, "error")));
+		else
+			printf("guest memory:      %s (%lld pages, %lld bad)\n",
+			       json_is_true(json_object_get(verify, "ok")) ? "verified" : "CORRUPT",
+			       (long long)json_integer_value(json_object_get(verify, "pages")),
+			       (long long)json_integer_value(json_object_get(verify, "bad")));
+	}
+}
+
+int palmctl_migrate(int argc, char **argv)
+{
+	struct qmp_migration_hooks hooks = { 0 };
+	struct qmp_client *src = NULL, *dst = NULL;
+	struct qmp_migration_result res;
+	struct migrate_watch w = { 0 };
+	char verify_error[256] = "";
+	struct migrate_args a;
+	bool verified = false;
+	json_t *rep = NULL;
+	int ret = PALMCTL_FAILED;
+	int err;
+
+	if (parse_args(argc, argv, &a))
+		return PALMCTL_USAGE;
+
+	err = open_logs(&a, &w);
+	if (err)
+		goto out;
+	err = qmp_connect(a.src_addr, CONFIG_PALM_QMP_TIMEOUT_MS, &src);
+	if (err) {
+		fprintf(stderr, "palmctl migrate: source %s: %s\n", a.src_addr,
+			strerror(-err));
+		goto out;
+	}
+	if (a.dst_addr) {
+		err = qmp_connect(a.dst_addr, CONFIG_PALM_QMP_TIMEOUT_MS, &dst);
+		if (err) {
+			fprintf(stderr, "palmctl migrate: destination %s: %s (nothing was started)\n",
+				a.dst_addr, strerror(-err));
+			goto out;
+		}
+	}
+
+	w.progress_on_tty = !a.quiet && isatty(STDERR_FILENO);
+	hooks.progress = progress_hook;
+	hooks.idle = idle_hook;
+	hooks.ctx = &w;
+	err = qmp_migration_run(src, dst, &a.opts, &hooks, &res);
+	if (w.progress_printed)
+		fputc('\n', stderr);
+	if (err) {
+		fprintf(stderr, "palmctl migrate: %s\n", res.reason);
+		goto out;
+	}
+
+	if (res.outcome == QMP_MIG_COMPLETED && w.have_dst_tail)
+		await_first_heartbeat(&w);
+	if (a.verify_guest && res.outcome == QMP_MIG_COMPLETED) {
+		verified = verify_guest(dst, &w, verify_error,
+					sizeof(verify_error)) == 0;
+	} else if (a.verify_guest) {
+		snprintf(verify_error, sizeof(verify_error),
+			 "the migration did not complete");
+	}
+
+	rep = report_json(&a, &res, &w, verified, verify_error);
+	if (!rep) {
+		fprintf(stderr, "palmctl migrate: out of memory for the report\n");
+		goto out;
+	}
+	if (a.json) {
+		json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		report_text(rep);
+	}
+	if (res.outcome == QMP_MIG_COMPLETED &&
+	    (!a.verify_guest || (verified && w.dst_only.last_verify.ok)))
+		ret = PALMCTL_OK;
+out:
+	json_decref(rep);
+	if (w.have_src_tail)
+		guest_tail_close(&w.src_tail);
+	if (w.have_dst_tail)
+		guest_tail_close(&w.dst_tail);
+	if (dst)
+		qmp_close(dst);
+	if (src)
+		qmp_close(src);
+	return ret;
+}

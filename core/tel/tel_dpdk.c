@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DPDK transport: frames as UDP/IPv4 payloads on one DPDK port, moved in
+ * bursts by polling.  UDP rather than an Ethernet type of our own: a
+ * DPDK host then speaks the wire format of the kernel fallback, so mixed
+ * clusters work, frames cross routers, and tcpdump decodes them; the
+ * 42 bytes of headers are shared by up to 45 records.
+ *
+ * palm starts the EAL itself from cfg->eal_args, once per process.  Here
+ * and in tests: "--no-huge --no-pci --vdev=net_af_packet0,iface=eth0"
+ * (or net_af_xdp, net_memif); in production a NIC bound to vfio-pci
+ * (see FRAME.md, "Transports").  palm does no ARP: each peer's next-hop
+ * MAC is configured, or learned from the frames it sends us.
+ */
+#include "core/tel/tel_transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "core/tel/tel_frame.h"
+
+#define DPDK_MAX_ARGS 32
+#define DPDK_RX_DESC 1024
+#define DPDK_TX_DESC 1024
+#define DPDK_POOL_CACHE 256
+#define DPDK_HDRS (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+		   sizeof(struct rte_udp_hdr))
+#define DPDK_TX_RETRIES 64
+#define DPDK_NEIGH 64
+
+struct dpdk_neigh {
+	struct in_addr ip;
+	struct rte_ether_addr mac;
+};
+
+struct tel_dpdk {
+	struct tel_transport t;
+	uint16_t port_id;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint16_t ip_id;
+	unsigned int nneigh;
+	struct dpdk_neigh neigh[DPDK_NEIGH];
+};
+
+/* The EAL lives as long as the process; it cannot start twice. */
+static bool eal_started;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int eal_start(const char *args)
+{
+	char *argv[DPDK_MAX_ARGS + 1], *copy, *tok, *save = NULL;
+	int argc = 0, ret;
+
+	copy = strdup(args);
+	if (!copy)
+		return -ENOMEM;
+	argv[argc++] = "palm";
+	for (tok = strtok_r(copy, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == DPDK_MAX_ARGS) {
+			fprintf(stderr, "tel: dpdk: more than %d EAL arguments\n",
+				DPDK_MAX_ARGS - 1);
+			ret = -E2BIG;
+			goto out;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		ret = rte_errno ? -rte_errno : -EIO;
+		fprintf(stderr, "tel: dpdk: EAL init (%s): %s\n", args,
+			rte_strerror(-ret));
+		goto out;
+	}
+	eal_started = true;
+	ret = 0;
+out:
+	/* the EAL keeps pointers into argv only during init */
+	free(copy);
+	return ret;
+}
+
+static int port_start(struct tel_dpdk *d)
+{
+	struct rte_eth_conf conf;
+	uint16_t nrx = DPDK_RX_DESC, ntx = DPDK_TX_DESC;
+	int ret, socket = rte_eth_dev_socket_id(d->port_id);
+
+	memset(&conf, 0, sizeof(conf));
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_dev_configure(d->port_id, 1, 1, &conf);
+	if (ret)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(d->port_id, &nrx, &ntx);
+	if (ret)
+		return ret;
+	ret = rte_eth_rx_queue_setup(d->port_id, 0, nrx, (unsigned int)socket,
+				     NULL, d->pool);
+	if (ret)
+		return ret;
+	ret = rte_eth_tx_queue_setup(d->port_id, 0, ntx, (unsigned int)socket,
+				     NULL);
+	if (ret)
+		return ret;
+	ret = rte_eth_dev_start(d->port_id);
+	if (ret)
+		return ret;
+	return rte_eth_macaddr_get(d->port_id, &d->mac);
+}
+
+/* The next-hop MAC of @ip: configured, else learned; false if unknown. */
+static bool neigh_find(const struct tel_dpdk *d, struct in_addr ip,
+		       struct rte_ether_addr *mac)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->t.cfg.npeers; i++) {
+		if (d->t.cfg.peers[i].ip.s_addr == ip.s_addr &&
+		    d->t.cfg.peers[i].have_mac) {
+			/* copied: the config's bytes need not be aligned */
+			memcpy(mac->addr_bytes, d->t.cfg.peers[i].mac,
+			       RTE_ETHER_ADDR_LEN);
+			return true;
+		}
+	}
+	for (i = 0; i < d->nneigh; i++) {
+		if (d->neigh[i].ip.s_addr == ip.s_addr) {
+			*mac = d->neigh[i].mac;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void neigh_learn(struct tel_dpdk *d, struct in_addr ip,
+			const struct rte_ether_addr *mac)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nneigh; i++) {
+		if (d->neigh[i].ip.s_addr == ip.s_addr) {
+			d->neigh[i].mac = *mac;
+			return;
+		}
+	}
+	if (d->nneigh < DPDK_NEIGH) {
+		d->neigh[d->nneigh].ip = ip;
+		d->neigh[d->nneigh++].mac = *mac;
+	}
+}
+
+/* One Ethernet/IPv4/UDP packet carrying @m to @ip:@port, or NULL. */
+static struct rte_mbuf *build_pkt(struct tel_dpdk *d, const struct tel_msg *m,
+				  struct in_addr ip, uint16_t port)
+{
+	struct rte_ether_addr dst;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *iph;
+	struct rte_udp_hdr *udp;
+	struct rte_mbuf *mb;
+	char *p;
+
+	if (!neigh_find(d, ip, &dst))
+		return NULL;
+	mb = rte_pktmbuf_alloc(d->pool);
+	if (!mb)
+		return NULL;
+	p = rte_pktmbuf_append(mb, (uint16_t)(DPDK_HDRS + m->len));
+	if (!p) {
+		rte_pktmbuf_free(mb);
+		return NULL;
+	}
+	eth = (struct rte_ether_hdr *)p;
+	rte_ether_addr_copy(&dst, &eth->dst_addr);
+	rte_ether_addr_copy(&d->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	iph = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(iph, 0, sizeof(*iph));
+	iph->version_ihl = RTE_IPV4_VHL_DEF;
+	iph->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*iph) +
+							sizeof(*udp) + m->len));
+	iph->packet_id = rte_cpu_to_be_16(d->ip_id++);
+	iph->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	iph->time_to_live = 64;
+	iph->next_proto_id = IPPROTO_UDP;
+	iph->src_addr = d->t.cfg.local_ip.s_addr;
+	iph->dst_addr = ip.s_addr;
+	iph->hdr_checksum = rte_ipv4_cksum(iph);
+	udp = (struct rte_udp_hdr *)(iph + 1);
+	udp->src_port = rte_cpu_to_be_16(d->t.cfg.port);
+	udp->dst_port = rte_cpu_to_be_16(port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + m->len));
+	/* zero: no UDP checksum (IPv4); the frame carries its own CRC32C */
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, m->buf, m->len);
+	return mb;
+}
+
+static int dpdk_send(struct tel_transport *t, const struct tel_msg *msgs,
+		     unsigned int n)
+{
+	struct tel_dpdk *d = (struct tel_dpdk *)t;
+	struct rte_mbuf *pkts[TEL_MAX_BURST * TEL_MAX_PEERS];
+	unsigned int i, p, np = 0, sent = 0, tries = 0;
+
+	if (n > t->cfg.burst)
+		n = t->cfg.burst;
+	for (i = 0; i < n; i++) {
+		unsigned int ndest = msgs[i].addr.s_addr ? 1 : t->cfg.npeers;
+
+		if (msgs[i].len > TEL_FRAME_MAX)
+			return -EMSGSIZE;
+		for (p = 0; p < ndest; p++) {
+			struct rte_mbuf *mb;
+
+			if (msgs[i].addr.s_addr)
+				mb = build_pkt(d, &msgs[i], msgs[i].addr,
+					       msgs[i].port ? msgs[i].port :
+					       t->cfg.port);
+			else
+				mb = build_pkt(d, &msgs[i], t->cfg.peers[p].ip,
+					       t->cfg.peers[p].port);
+			if (!mb) {
+				t->stats.tx_errors++;
+				continue;
+			}
+			pkts[np++] = mb;
+		}
+	}
+	/* a full ring drains quickly; a stuck one must not hang us */
+	while (sent < np && tries++ < DPDK_TX_RETRIES)
+		sent += rte_eth_tx_burst(d->port_id, 0, pkts + sent,
+					 (uint16_t)(np - sent));
+	if (sent < np) {
+		t->stats.tx_errors += np - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, np - sent);
+	}
+	t->stats.tx_frames += n;
+	return (int)n;
+}
+
+/* Copy the frame in @mb into @m when it is UDP for us; false otherwise. */
+static bool parse_pkt(struct tel_dpdk *d, struct rte_mbuf *mb,
+		      struct tel_msg *m)
+{
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *iph;
+	const struct rte_udp_hdr *udp;
+	uint32_t len = rte_pktmbuf_data_len(mb), ihl, tot, ulen;
+	const uint8_t *p = rte_pktmbuf_mtod(mb, const uint8_t *);
+
+	/* af_packet and memif deliver one segment for an MTU-sized frame */
+	if (mb->nb_segs != 1 || len < DPDK_HDRS)
+		return false;
+	eth = (const struct rte_ether_hdr *)p;
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return false;
+	iph = (const struct rte_ipv4_hdr *)(eth + 1);
+	ihl = (uint32_t)(iph->version_ihl & 0x0f) * 4;
+	tot = rte_be_to_cpu_16(iph->total_length);
+	if ((iph->version_ihl >> 4) != 4 || ihl < sizeof(*iph) ||
+	    iph->next_proto_id != IPPROTO_UDP ||
+	    (rte_be_to_cpu_16(iph->fragment_offset) &
+	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    tot < ihl + sizeof(*udp) ||
+	    tot > len - sizeof(*eth) ||
+	    iph->dst_addr != d->t.cfg.local_ip.s_addr)
+		return false;
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)iph + ihl);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (rte_be_to_cpu_16(udp->dst_port) != d->t.cfg.port ||
+	    ulen < sizeof(*udp) || ulen > tot - ihl)
+		return false;
+	ulen -= sizeof(*udp);
+	if (ulen > m->len || ulen > TEL_FRAME_MAX) {
+		d->t.stats.rx_too_big++;
+		return false;
+	}
+	memcpy(m->buf, udp + 1, ulen);
+	m->len = (uint16_t)ulen;
+	m->addr.s_addr = iph->src_addr;
+	m->port = rte_be_to_cpu_16(udp->src_port);
+	neigh_learn(d, m->addr, &eth->src_addr);
+	return true;
+}
+
+static int dpdk_recv(struct tel_transport *t, struct tel_msg *msgs,
+		     unsigned int n, int timeout_ms)
+{
+	struct tel_dpdk *d = (struct tel_dpdk *)t;
+	struct rte_mbuf *pkts[TEL_MAX_BURST];
+	uint64_t deadline = 0;
+	unsigned int got = 0;
+	uint16_t nb, i;
+
+	if (n > TEL_MAX_BURST)
+		n = TEL_MAX_BURST;
+	for (;;) {
+		nb = rte_eth_rx_burst(d->port_id, 0, pkts, (uint16_t)(n - got));
+		for (i = 0; i < nb; i++) {
+			if (parse_pkt(d, pkts[i], &msgs[got]))
+				got++;
+			else
+				t->stats.rx_foreign++;
+		}
+		if (nb)
+			rte_pktmbuf_free_bulk(pkts, nb);
+		if (got || timeout_ms == 0)
+			break;
+		if (!deadline)
+			deadline = mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+		else if (mono_ns() >= deadline)
+			break;
+		if (t->cfg.idle_us)
+			usleep(t->cfg.idle_us);
+	}
+	t->stats.rx_frames += got;
+	return (int)got;
+}
+
+static void dpdk_close(struct tel_transport *t)
+{
+	struct tel_dpdk *d = (struct tel_dpdk *)t;
+
+	rte_eth_dev_stop(d->port_id);
+	rte_eth_dev_close(d->port_id);
+	rte_mempool_free(d->pool);
+	free(d);
+	/* ends the EAL for good: one DPDK transport per process */
+	rte_eal_cleanup();
+}
+
+static const struct tel_transport_ops dpdk_ops = {
+	.name = "dpdk",
+	.send = dpdk_send,
+	.recv = dpdk_recv,
+	.close = dpdk_close,
+};
+
+int tel_dpdk_open(const struct tel_transport_config *cfg,
+		  struct tel_transport **out)
+{
+	unsigned int nmbufs;
+	struct tel_dpdk *d;
+	int ret;
+
+	*out = NULL;
+	if (eal_started) {
+		fprintf(stderr, "tel: dpdk: EAL already used in this process\n");
+		return -EALREADY;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->t.ops = &dpdk_ops;
+	d->t.cfg = *cfg;
+	ret = eal_start(cfg->eal_args);
+	if (ret)
+		goto err_free;
+	if (rte_eth_dev_count_avail() < 1) {
+		fprintf(stderr, "tel: dpdk: no port (add --vdev=... or bind a NIC)\n");
+		ret = -ENODEV;
+		goto err_eal;
+	}
+	RTE_ETH_FOREACH_DEV(d->port_id)
+		break;
+	/* both rings full, a burst to every peer in flight, the caches */
+	nmbufs = cfg->mbufs ? cfg->mbufs :
+		DPDK_RX_DESC + DPDK_TX_DESC + cfg->burst * TEL_MAX_PEERS +
+		DPDK_POOL_CACHE * 2;
+	d->pool = rte_pktmbuf_pool_create("tel_pool", nmbufs, DPDK_POOL_CACHE,
+					  0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (!d->pool) {
+		ret = -rte_errno;
+		fprintf(stderr, "tel: dpdk: mbuf pool of %u: %s\n", nmbufs,
+			rte_strerror(rte_errno));
+		goto err_eal;
+	}
+	ret = port_start(d);
+	if (ret) {
+		fprintf(stderr, "tel: dpdk: port %u start: %s\n", d->port_id,
+			strerror(-ret));
+		goto err_pool;
+	}
+	*out = &d->t;
+	return 0;
+
+err_pool:
+	rte_eth_dev_close(d->port_id);
+	rte_mempool_free(d->pool);
+err_eal:
+	rte_eal_cleanup();
+err_free:
+	free(d);
+	return ret;
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Predictor.  Choices, briefly:
+ *  - CPU: Holt's double exponential smoothing.  O(n) on the last hour,
+ *    follows a ramp (trend term) while damping PlanetLab's sample noise;
+ *    extrapolating level + k*trend gives a crossing time directly.  The
+ *    confidence is the trend's signal-to-noise (one-sided normal).
+ *  - Memory: ordinary least squares over the last hour.  A leak is a
+ *    steady linear growth; the slope's t statistic separates it from the
+ *    CPU-driven wobble of resident memory.  TTF = headroom / slope.
+ *  - Hardware: corrected errors are counts, so a Poisson rate-of-change
+ *    test: recent count vs. the older baseline rate; an error storm shows
+ *    as a large z.  Counts say little about *when*, so the lead time is a
+ *    fixed prior (ce_ttf_s).
+ */
+#include "policy/pol_predict.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+void pol_predict_defaults(struct pol_predict_cfg *cfg)
+{
+	cfg->holt_alpha = 0.5;
+	cfg->holt_beta = 0.3;
+	cfg->cpu_horizon_s = 3600;
+	cfg->cpu_min_conf = 0.6;
+	cfg->mem_horizon_s = 6 * 3600;
+	cfg->mem_min_t = 5;
+	cfg->ce_min_z = 5;
+	cfg->ce_min_count = 8;
+	cfg->ce_ttf_s = 1800;
+}
+
+double pol_norm_cdf(double z)
+{
+	return 0.5 * erfc(-z / M_SQRT2);
+}
+
+int pol_holt(const double *x, unsigned int n, double alpha, double beta,
+	     double *level, double *trend, double *resid_sd)
+{
+	double l, b, lp, e, se = 0;
+	unsigned int i;
+
+	if (n < 3)
+		return -EINVAL;
+	l = x[0];
+	b = x[1] - x[0];
+	for (i = 1; i < n; i++) {
+		e = x[i] - (l + b);
+		se += e * e;
+		lp = l;
+		l = alpha * x[i] + (1 - alpha) * (l + b);
+		b = beta * (l - lp) + (1 - beta) * b;
+	}
+	*level = l;
+	*trend = b;
+	*resid_sd = sqrt(se / (n - 1));
+	return 0;
+}
+
+int pol_linreg(const double *x, unsigned int n, double *slope,
+	       double *intercept, double *slope_se)
+{
+	double mt = (n - 1) / 2.0, mx = 0, sxx = 0, sxt = 0, r, sse = 0;
+	unsigned int i;
+
+	if (n < 3)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		mx += x[i];
+	mx /= n;
+	for (i = 0; i < n; i++) {
+		sxt += (i - mt) * (x[i] - mx);
+		sxx += (i - mt) * (i - mt);
+	}
+	*slope = sxt / sxx;
+	*intercept = mx - *slope * mt;
+	for (i = 0; i < n; i++) {
+		r = x[i] - (*intercept + *slope * i);
+		sse += r * r;
+	}
+	*slope_se = sqrt(sse / (n - 2) / sxx);
+	return 0;
+}
+
+int pol_loess_next(const double *x, unsigned int n, double *next)
+{
+	double sw = 0, st = 0, sx = 0, stt = 0, stx = 0, w, d, u, den, b;
+	unsigned int i;
+
+	if (n < 3)
+		return -EINVAL;
+	/* tricube weights by distance from the newest sample */
+	for (i = 0; i < n; i++) {
+		u = (double)(n - 1 - i) / n;
+		w = pow(1 - u * u * u, 3);
+		sw += w;
+		st += w * i;
+		sx += w * x[i];
+		stt += w * i * i;
+		stx += w * i * x[i];
+	}
+	den = sw * stt - st * st;
+	if (fabs(den) < 1e-12) {
+		*next = x[n - 1];
+		return 0;
+	}
+	b = (sw * stx - st * sx) / den;
+	d = (sx - b * st) / sw;
+	*next = d + b * n;
+	return 0;
+}
+
+double pol_ce_z(const double *ce, unsigned int n, unsigned int recent)
+{
+	double old = 0, rec = 0, base, expct;
+	unsigned int i;
+
+	if (n <= recent || recent == 0)
+		return 0;
+	for (i = 0; i < n - recent; i++)
+		old += ce[i];
+	for (; i < n; i++)
+		rec += ce[i];
+	/* +1 prior: one error in the baseline window keeps z finite */
+	base = (old + 1) / (n - recent);
+	expct = base * recent;
+	return (rec - expct) / sqrt(expct);
+}
+
+static void predict_cpu(const struct pol_predict_cfg *cfg,
+			const struct pol_host *h, unsigned int n,
+			double step_s, struct pol_forecast *fc)
+{
+	double l, b, sd, z, f;
+	unsigned int k, kmax = (unsigned int)(cfg->cpu_horizon_s / step_s);
+	double now = h->cores > 0 ? h->cpu_demand / h->cores : 0;
+
+	if (now > 1.0) {
+		fc->util_1h = now;
+		fc->alarm[POL_FK_OVERLOAD] = true;
+		fc->ttf_s[POL_FK_OVERLOAD] = 0;
+		fc->conf[POL_FK_OVERLOAD] = 1;
+		return;
+	}
+	fc->util_1h = now;
+	if (pol_holt(h->cpu_hist, n, cfg->holt_alpha, cfg->holt_beta, &l, &b,
+		     &sd))
+		return;
+	fc->util_1h = l + b * kmax;
+	if (b <= 0)
+		return;
+	z = b / (sd / sqrt(n) + 1e-3);
+	fc->conf[POL_FK_OVERLOAD] = pol_norm_cdf(z - 2);
+	for (k = 1; k <= kmax; k++) {
+		f = l + b * k;
+		if (f > 1.0) {
+			fc->ttf_s[POL_FK_OVERLOAD] = k * step_s;
+			fc->alarm[POL_FK_OVERLOAD] =
+				fc->conf[POL_FK_OVERLOAD] >= cfg->cpu_min_conf;
+			return;
+		}
+	}
+}
+
+static void predict_mem(const struct pol_predict_cfg *cfg,
+			const struct pol_host *h, unsigned int n,
+			double step_s, struct pol_forecast *fc)
+{
+	double slope, icpt, se, t, ttf;
+
+	if (n < 6 || pol_linreg(h->mem_hist, n, &slope, &icpt, &se) ||
+	    slope <= 0)
+		return;
+	t = slope / (se + 1.0);	/* +1 byte: a perfectly linear series */
+	fc->conf[POL_FK_MEMORY] = pol_norm_cdf(t - cfg->mem_min_t + 2);
+	ttf = (h->mem_bytes - h->mem_used) / slope * step_s;
+	if (ttf < 0)
+		ttf = 0;
+	fc->ttf_s[POL_FK_MEMORY] = ttf;
+	fc->alarm[POL_FK_MEMORY] = t >= cfg->mem_min_t &&
+				   ttf <= cfg->mem_horizon_s;
+}
+
+static void predict_fault(const struct pol_predict_cfg *cfg,
+			  const struct pol_host *h, unsigned int n,
+			  struct pol_forecast *fc)
+{
+	double z, rec;
+
+	if (n < 6)
+		return;
+	rec = h->ce_hist[n - 1] + h->ce_hist[n - 2] + h->ce_hist[n - 3];
+	z = pol_ce_z(h->ce_hist, n, 3);
+	fc->conf[POL_FK_FAULT] = z > 0 ? 1 - exp(-z / cfg->ce_min_z) : 0;
+	/* rising: the newest step is not below the oldest recent one */
+	if (z >= cfg->ce_min_z && rec >= cfg->ce_min_count &&
+	    h->ce_hist[n - 1] >= h->ce_hist[n - 3]) {
+		fc->alarm[POL_FK_FAULT] = true;
+		fc->ttf_s[POL_FK_FAULT] = cfg->ce_ttf_s;
+	}
+}
+
+void pol_predict_host(const struct pol_predict_cfg *cfg,
+		      const struct pol_host *h, unsigned int n_hist,
+		      double step_s, struct pol_forecast *fc)
+{
+	double best = INFINITY;
+	int k;
+
+	memset(fc, 0, sizeof(*fc));
+	fc->kind = -1;
+	if (h->failed)
+		return;
+	predict_cpu(cfg, h, n_hist, step_s, fc);
+	predict_mem(cfg, h, n_hist, step_s, fc);
+	predict_fault(cfg, h, n_hist, fc);
+	for (k = 0; k < POL_FK_COUNT; k++)
+		if (fc->alarm[k] && fc->ttf_s[k] < best) {
+			best = fc->ttf_s[k];
+			fc->kind = k;
+		}
+}
+
+void pol_predict_cluster(const struct pol_predict_cfg *cfg,
+			 struct pol_cluster *c)
+{
+	unsigned int h;
+
+	for (h = 0; h < c->n_hosts; h++)
+		pol_predict_host(cfg, &c->hosts[h], c->n_hist, c->step_s,
+				 &c->hosts[h].fc);
+}

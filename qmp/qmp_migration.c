@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Driving one migration over QMP; see qmp_migration.h. */
+#include "qmp/qmp_migration.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IDLE_SLICE_MS 5
+/* How long a cancel may take to reach a terminal state. */
+#define CANCEL_GRACE_S 10.0
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void qmp_migration_opts_init(struct qmp_migration_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->start_incoming = true;
+	o->downtime_limit_ms = -1;
+	o->max_bandwidth_bps = -1;
+	o->budget_s = 60;
+	o->poll_ms = 100;
+}
+
+const char *qmp_migration_outcome_name(enum qmp_migration_outcome outcome)
+{
+	switch (outcome) {
+	case QMP_MIG_COMPLETED:
+		return "completed";
+	case QMP_MIG_FAILED:
+		return "failed";
+	case QMP_MIG_CANCELLED:
+		return "cancelled";
+	case QMP_MIG_BUDGET_EXCEEDED:
+		return "budget-exceeded";
+	case QMP_MIG_DESTINATION_LOST:
+		return "destination-lost";
+	case QMP_MIG_NOT_STARTED:
+		return "not-started";
+	}
+	return "unknown";
+}
+
+static bool status_is_terminal(const char *status)
+{
+	return !strcmp(status, "completed") || !strcmp(status, "failed") ||
+	       !strcmp(status, "cancelled");
+}
+
+static void idle_for(const struct qmp_migration_hooks *hooks, int ms)
+{
+	for (; ms > 0; ms -= IDLE_SLICE_MS) {
+		if (hooks && hooks->idle)
+			hooks->idle(hooks->ctx);
+		usleep(IDLE_SLICE_MS * 1000);
+	}
+}
+
+/* MIGRATION_PASS carries the pass number; other events are not ours. */
+static void drain_events(struct qmp_client *src, uint64_t *passes)
+{
+	struct qmp_event *ev;
+
+	while (qmp_next_event(src, 0, &ev) == 0) {
+		if (!strcmp(ev->name, "MIGRATION_PASS") && ev->data) {
+			json_t *pass = json_object_get(ev->data, "pass");
+
+			if (json_is_integer(pass) && json_integer_value(pass) > 0 &&
+			    (uint64_t)json_integer_value(pass) > *passes)
+				*passes = json_integer_value(pass);
+		}
+		qmp_event_free(ev);
+	}
+}
+
+static int check_ends(struct qmp_client *src, struct qmp_client *dst,
+		      struct qmp_migration_result *res, bool *src_was_running)
+{
+	struct qmp_migrate_info info;
+	char status[32];
+	bool running;
+	int err;
+
+	err = qmp_query_status(src, status, sizeof(status), &running);
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "source: query-status: %s", qmp_last_error(src));
+		return err;
+	}
+	if (!strcmp(status, "inmigrate") || !strcmp(status, "postmigrate")) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "source is in state '%s', not a running guest", status);
+		return -EINVAL;
+	}
+	*src_was_running = running;
+
+	err = qmp_query_migrate(src, &info);
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "source: query-migrate: %s", qmp_last_error(src));
+		return err;
+	}
+	if (info.status[0] && !status_is_terminal(info.status) &&
+	    strcmp(info.status, "none")) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "source already has a migration in state '%s'",
+			 info.status);
+		return -EBUSY;
+	}
+
+	if (!dst)
+		return 0;
+	err = qmp_query_status(dst, status, sizeof(status), &running);
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "destination: query-status: %s", qmp_last_error(dst));
+		return err;
+	}
+	if (strcmp(status, "inmigrate")) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "destination is in state '%s', not waiting for a migration (start it with -incoming defer)",
+			 status);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int prepare(struct qmp_client *src, struct qmp_client *dst,
+		   const struct qmp_migration_opts *o,
+		   struct qmp_migration_result *res)
+{
+	json_t *params;
+	int err;
+
+	if (dst && o->start_incoming) {
+		err = qmp_migrate_incoming(dst, o->uri);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "destination: migrate-incoming %s: %s", o->uri,
+				 qmp_last_error(dst));
+			return err;
+		}
+	}
+
+	/* Pass events make the pass count exact; old QEMUs lack them. */
+	if (qmp_migrate_set_capability(src, "events", true))
+		fprintf(stderr, "palm: note: source has no migration events capability: %s\n",
+			qmp_last_error(src));
+
+	params = json_object();
+	if (!params)
+		return -ENOMEM;
+	if (o->downtime_limit_ms >= 0)
+		json_object_set_new(params, "downtime-limit",
+				    json_integer(o->downtime_limit_ms));
+	if (o->max_bandwidth_bps >= 0)
+		json_object_set_new(params, "max-bandwidth",
+				    json_integer(o->max_bandwidth_bps));
+	if (json_object_size(params) == 0) {
+		json_decref(params);
+		return 0;
+	}
+	err = qmp_migrate_set_parameters(src, params);
+	if (err)
+		snprintf(res->reason, sizeof(res->reason),
+			 "source: migrate-set-parameters: %s",
+			 qmp_last_error(src));
+	return err;
+}
+
+/* Cancel and wait for QEMU to settle, so the source is left usable. */
+static void cancel_and_settle(struct qmp_client *src,
+			      const struct qmp_migration_hooks *hooks,
+			      struct qmp_migrate_info *info)
+{
+	double deadline = now_s() + CANCEL_GRACE_S;
+
+	if (qmp_migrate_cancel(src))
+		fprintf(stderr, "palm: migrate_cancel: %s\n", qmp_last_error(src));
+	while (now_s() < deadline) {
+		if (qmp_query_migrate(src, info) == 0 &&
+		    status_is_terminal(info->status))
+			return;
+		idle_for(hooks, 20);
+	}
+}
+
+static void record_end_states(struct qmp_client *src, struct qmp_client *dst,
+			      bool src_was_running,
+			      struct qmp_migration_result *res)
+{
+	bool running = false;
+
+	if (qmp_query_status(src, res->src_status, sizeof(res->src_status),
+			     &running) == 0) {
+		/* A failed migration must never leave the guest stopped. */
+		if (res->outcome != QMP_MIG_COMPLETED && !running &&
+		    src_was_running) {
+			if (qmp_cont(src) == 0) {
+				res->src_resumed_by_palm = true;
+				qmp_query_status(src, res->src_status,
+						 sizeof(res->src_status), &running);
+			} else {
+				fprintf(stderr, "palm: could not resume the source: %s\n",
+					qmp_last_error(src));
+			}
+		}
+		res->src_running = running;
+	} else {
+		snprintf(res->src_status, sizeof(res->src_status), "unknown");
+	}
+
+	if (dst && res->outcome != QMP_MIG_DESTINATION_LOST) {
+		bool dst_running;
+
+		if (qmp_query_status(dst, res->dst_status,
+				     sizeof(res->dst_status), &dst_running))
+			snprintf(res->dst_status, sizeof(res->dst_status),
+				 "unknown");
+	} else if (dst) {
+		snprintf(res->dst_status, sizeof(res->dst_status), "gone");
+	}
+}
+
+int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
+		      const struct qmp_migration_opts *o,
+		      const struct qmp_migration_hooks *hooks,
+		      struct qmp_migration_result *res)
+{
+	struct qmp_migrate_info *info = &res->last;
+	bool src_was_running = false, dst_lost = false;
+	double start, elapsed;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = QMP_MIG_NOT_STARTED;
+
+	err = check_ends(src, dst, res, &src_was_running);
+	if (err)
+		return 0;
+	err = prepare(src, dst, o, res);
+	if (err)
+		return 0;
+
+	start = now_s();
+	err = qmp_migrate(src, o->uri);
+	if (err) {
+		snprintf(res->reason, sizeof(res->reason), "migrate %s: %s",
+			 o->uri, qmp_last_error(src));
+		record_end_states(src, dst, src_was_running, res);
+		return 0;
+	}
+
+	for (;;) {
+		elapsed = now_s() - start;
+		drain_events(src, &res->passes);
+
+		if (dst && !dst_lost) {
+			err = qmp_pump(dst);
+			if (err && err != -EAGAIN) {
+				dst_lost = true;
+				snprintf(res->reason, sizeof(res->reason),
+					 "destination QEMU went away (%s)",
+					 qmp_last_error(dst));
+				cancel_and_settle(src, hooks, info);
+				res->outcome = QMP_MIG_DESTINATION_LOST;
+				break;
+			}
+		}
+
+		err = qmp_query_migrate(src, info);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "source: query-migrate: %s", qmp_last_error(src));
+			res->outcome = QMP_MIG_FAILED;
+			break;
+		}
+		if (info->ram_dirty_sync_count > res->passes)
+			res->passes = info->ram_dirty_sync_count;
+		if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
+			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->ctx, info, res->passes, elapsed);
+
+		if (!strcmp(info->status, "completed")) {
+			res->outcome = QMP_MIG_COMPLETED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "completed in %.2f s", elapsed);
+			break;
+		}
+		if (!strcmp(info->status, "failed")) {
+			res->outcome = QMP_MIG_FAILED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "QEMU reported failure: %s",
+				 info->error_desc[0] ? info->error_desc :
+						       "(no description)");
+			break;
+		}
+		if (!strcmp(info->status, "cancelled")) {
+			res->outcome = QMP_MIG_CANCELLED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "cancelled outside palm");
+			break;
+		}
+		if (elapsed > o->budget_s) {
+			cancel_and_settle(src, hooks, info);
+			/* It may have completed while the cancel was on its way. */
+			if (!strcmp(info->status, "completed")) {
+				res->outcome = QMP_MIG_COMPLETED;
+				snprintf(res->reason, sizeof(res->reason),
+					 "completed at the budget");
+			} else {
+				res->outcome = QMP_MIG_BUDGET_EXCEEDED;
+				snprintf(res->reason, sizeof(res->reason),
+					 "not completed within %.1f s (%llu passes, %.1f MiB still to send, dirtying %llu pages/s): cancelled",
+					 o->budget_s,
+					 (unsigned long long)res->passes,
+					 info->ram_remaining / 1048576.0,
+					 (unsigned long long)info->ram_dirty_pages_rate);
+			}
+			break;
+		}
+		idle_for(hooks, o->poll_ms);
+	}
+
+	/* A destination that died usually shows first as a failed send. */
+	if (res->outcome == QMP_MIG_FAILED && dst && !dst_lost &&
+	    qmp_pump(dst) < 0) {
+		char qemu_reason[sizeof(res->reason)];
+
+		snprintf(qemu_reason, sizeof(qemu_reason), "%s", res->reason);
+		res->outcome = QMP_MIG_DESTINATION_LOST;
+		dst_lost = true;
+		snprintf(res->reason, sizeof(res->reason),
+			 "destination QEMU went away; %s", qemu_reason);
+	}
+
+	res->wall_s = now_s() - start;
+	record_end_states(src, dst, src_was_running, res);
+	return 0;
+}

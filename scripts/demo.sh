@@ -1,0 +1,66 @@
+#!/bin/sh
+# palm's main job for now: live-migrate a running guest between two local
+# QEMU processes with palmctl, and print the measured report.
+#
+# The guest is palm's test guest dirtying 32 MiB at 20 pages/ms; the
+# migration link is loopback capped at 1 gbit by palmctl.
+set -eu
+
+build=${PALM_BUILD:-build}
+palmctl="$build/core/palmctl"
+guest="$build/tests/guest/palm-guest.elf"
+accel=${PALM_DEMO_ACCEL:-tcg}
+append=${PALM_DEMO_GUEST:-"ws=32M rate=20 pattern=hotcold hot=10 period=10"}
+
+for f in "$palmctl" "$guest"; do
+	[ -e "$f" ] || { echo "demo: $f is missing: run 'make' first" >&2; exit 1; }
+done
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "demo: qemu-system-x86_64 is missing: run 'make deps'" >&2; exit 1; }
+
+dir=$(mktemp -d /tmp/palm-demo-XXXXXX)
+src_pid="" dst_pid=""
+cleanup() {
+	for p in $src_pid $dst_pid; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+qemu() {
+	name=$1
+	shift
+	qemu-system-x86_64 -accel "$accel" -m 128M -nodefaults -display none \
+		-qmp "unix:$dir/$name.qmp,server=on,wait=off" \
+		-serial "file:$dir/$name.log" \
+		-kernel "$guest" -append "$append" "$@" 2>"$dir/$name.err" &
+}
+
+# The destination listens here; the pid spreads concurrent demos apart.
+port=$(( 40000 + $$ % 20000 ))
+
+echo "demo: starting the source guest ($append, $accel)"
+qemu src
+src_pid=$!
+i=0
+until grep -q '^ready' "$dir/src.log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || { echo "demo: the guest did not start:" >&2; cat "$dir/src.err" >&2; exit 1; }
+	sleep 0.1
+done
+echo "demo: starting the destination (-incoming defer)"
+qemu dst -incoming defer
+dst_pid=$!
+i=0
+until [ -S "$dir/dst.qmp" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: the destination did not start" >&2; exit 1; }
+	sleep 0.1
+done
+sleep 1
+
+echo "demo: palmctl migrate"
+"$palmctl" migrate --src "unix:$dir/src.qmp" --dst "unix:$dir/dst.qmp" \
+	--uri "tcp:127.0.0.1:$port" --bandwidth 1gbit --downtime 100 --budget 60s \
+	--guest-log-src "$dir/src.log" --guest-log-dst "$dir/dst.log" \
+	--verify-guest "$@"

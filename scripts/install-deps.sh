@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install every Debian package palm needs to build and test, and nothing
+# else.  Idempotent: packages already present are left alone, and apt is
+# not touched at all when nothing is missing.
+set -eu
+
+# Build: compiler, Kconfig tools, libraries.
+pkgs="build-essential pkg-config kconfig-frontends-nox libjansson-dev"
+# Fuzzing: clang with libFuzzer and the sanitizer runtimes.
+pkgs="$pkgs clang libclang-rt-14-dev"
+# Tests: prove, QEMU, network namespaces and traffic shaping.
+pkgs="$pkgs perl qemu-system-x86 iproute2 procps"
+# Telemetry transport: DPDK (virtual ports here, NICs in production).
+pkgs="$pkgs dpdk-dev libdpdk-dev"
+
+missing=""
+for p in $pkgs; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	"install ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "install-deps: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The working set: pages whose whole content follows from (index,
+ * generation), plus gen[], the generation each page must hold. Both live
+ * in guest RAM, so a migration that drops or corrupts either is caught.
+ */
+#ifndef PALM_GUEST_WORKSET_H
+#define PALM_GUEST_WORKSET_H
+
+#include <stdint.h>
+
+struct workset {
+	uint32_t *gen;		/* expected generation per page */
+	uint32_t *pages;	/* page i at pages + i * 1024 words */
+	uint32_t nr_pages;
+	uint32_t max_gen;	/* highest generation written so far */
+	uint64_t writes;	/* page writes since boot, initial fill included */
+};
+
+/* Bytes needed at base for nr_pages pages and their gen[] array. */
+uint64_t workset_bytes(uint32_t nr_pages);
+void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages);
+/* Writes every page at generation 1. */
+void workset_fill(struct workset *ws);
+/* Rewrites page idx whole with the next generation. */
+void workset_dirty(struct workset *ws, uint32_t idx);
+/* Returns the number of bad pages, *first_bad the lowest (or -1). */
+uint32_t workset_verify(const struct workset *ws, int64_t *first_bad);
+/* Test hook: flips one fill word of page idx behind the verifier's back. */
+void workset_corrupt(struct workset *ws, uint32_t idx);
+
+#endif

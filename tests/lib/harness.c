@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runner for tests/lib/harness.h: forks each test into its own process
+ * group, enforces its timeout, and prints TAP 13.
+ *
+ * The child reports skip reasons through a shared page, because its
+ * stdout is the TAP stream and must stay line-clean for prove.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TH_EXIT_PASS 0
+#define TH_EXIT_FAIL 1
+#define TH_EXIT_SKIP 4		/* kselftest's KSFT_SKIP */
+#define TH_REASON_MAX 512
+
+static struct th_case *cases, **cases_tail = &cases;
+static struct th_fixture *fixtures, **fixtures_tail = &fixtures;
+static char *skip_reason;	/* MAP_SHARED page, written by the child */
+
+/* Placeholder so that a fixture without FIXTURE_VARIANT_ADD runs once. */
+static struct th_variant default_variant = { .name = NULL, .data = NULL };
+
+void th_register_case(struct th_case *tc)
+{
+	*cases_tail = tc;
+	cases_tail = &tc->next;
+}
+
+void th_register_fixture(struct th_fixture *f)
+{
+	f->variants_tail = &f->variants;
+	*fixtures_tail = f;
+	fixtures_tail = &f->next;
+}
+
+void th_register_variant(struct th_fixture *f, struct th_variant *v)
+{
+	*f->variants_tail = v;
+	f->variants_tail = &v->next;
+}
+
+void th_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void th_skip(struct th_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	run->skipped = true;
+	if (skip_reason) {
+		va_start(ap, fmt);
+		vsnprintf(skip_reason, TH_REASON_MAX, fmt, ap);
+		va_end(ap);
+	}
+}
+
+void th_fail(struct th_run *run, bool fatal, const char *file, int line,
+	     const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	run->failed = true;
+	if (fatal)
+		siglongjmp(run->bail, 1);
+}
+
+static bool th_negative(struct th_value v)
+{
+	return v.is_signed && (long long)v.bits < 0;
+}
+
+int th_compare(struct th_value a, struct th_value b)
+{
+	if (a.is_float || b.is_float)
+		return (a.real > b.real) - (a.real < b.real);
+	if (th_negative(a) != th_negative(b))
+		return th_negative(a) ? -1 : 1;
+	if (th_negative(a))
+		return ((long long)a.bits > (long long)b.bits) -
+		       ((long long)a.bits < (long long)b.bits);
+	return (a.bits > b.bits) - (a.bits < b.bits);
+}
+
+static void th_format_value(char *buf, size_t len, struct th_value v)
+{
+	if (v.is_float)
+		snprintf(buf, len, "%Lg", v.real);
+	else if (v.is_signed)
+		snprintf(buf, len, "%lld", (long long)v.bits);
+	else
+		snprintf(buf, len, "%llu", v.bits);
+}
+
+void th_fail_cmp(struct th_run *run, bool fatal, const char *file, int line,
+		 const char *expected, const char *op, const char *seen,
+		 struct th_value a, struct th_value b)
+{
+	char va[64], vb[64];
+
+	th_format_value(va, sizeof(va), a);
+	th_format_value(vb, sizeof(vb), b);
+	th_fail(run, fatal, file, line, "Expected %s (%s) %s %s (%s)",
+		expected, va, op, seen, vb);
+}
+
+double th_timeout_scale(void)
+{
+	const char *s = getenv("PALM_TEST_TIMEOUT_SCALE");
+	double v = s ? strtod(s, NULL) : 1.0;
+
+	return v > 0 ? v : 1.0;
+}
+
+static void full_name(char *buf, size_t len, const struct th_case *tc,
+		      const struct th_variant *v)
+{
+	if (!tc->fixture)
+		snprintf(buf, len, "%s", tc->name);
+	else if (v->name)
+		snprintf(buf, len, "%s.%s.%s", tc->fixture->name, v->name,
+			 tc->name);
+	else
+		snprintf(buf, len, "%s.%s", tc->fixture->name, tc->name);
+}
+
+static const struct th_variant *first_variant(const struct th_case *tc)
+{
+	if (!tc->fixture || !tc->fixture->variants)
+		return &default_variant;
+	return tc->fixture->variants;
+}
+
+static const struct th_variant *next_variant(const struct th_variant *v)
+{
+	if (v == &default_variant)
+		return NULL;
+	return v->next;
+}
+
+/* In the child: setup, body, teardown; the exit code carries the result. */
+static void run_child(const struct th_case *tc, const struct th_variant *v)
+{
+	/* static: these change between sigsetjmp and a bail's siglongjmp */
+	static struct th_run run;
+	static void *self;
+	static bool set_up;
+	struct th_fixture *f = tc->fixture;
+
+	run.test = tc;
+	run.variant = v;
+
+	setpgid(0, 0);
+	if (f) {
+		self = calloc(1, f->self_size ? f->self_size : 1);
+		if (!self) {
+			printf("# out of memory for fixture %s\n", f->name);
+			exit(TH_EXIT_FAIL);
+		}
+	}
+	if (sigsetjmp(run.bail, 1) == 0) {
+		if (f) {
+			f->setup(&run, self, v->data);
+			set_up = true;
+		}
+		if (!run.skipped && !run.failed) {
+			run.in_body = true;
+			tc->fn(&run, self, v->data);
+		}
+	}
+	/* A failed ASSERT in the body still tears the fixture down. */
+	if (f && (set_up || run.in_body) && sigsetjmp(run.bail, 1) == 0)
+		f->teardown(&run, self, v->data);
+	free(self);
+	fflush(stdout);
+	if (run.failed)
+		exit(TH_EXIT_FAIL);
+	exit(run.skipped ? TH_EXIT_SKIP : TH_EXIT_PASS);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Wait for the child, killing its whole process group (QEMU and other
+ * helpers it started) when the timeout passes: SIGTERM first so helpers
+ * can clean up, SIGKILL two seconds later.
+ */
+static int wait_child(pid_t pid, double timeout_s, bool *timed_out)
+{
+	double deadline = now_s() + timeout_s;
+	bool termed = false;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (now_s() > deadline) {
+			*timed_out = true;
+			kill(-pid, termed ? SIGKILL : SIGTERM);
+			kill(pid, termed ? SIGKILL : SIGTERM);
+			termed = true;
+			deadline = now_s() + 2;
+		}
+		usleep(5000);
+	}
+	/* Reap stragglers left in the group by a passing test, too. */
+	kill(-pid, SIGKILL);
+	return status;
+}
+
+static int run_one(unsigned int num, const struct th_case *tc,
+		   const struct th_variant *v)
+{
+	double timeout = tc->timeout_s * th_timeout_scale();
+	bool timed_out = false;
+	char name[256];
+	int status;
+	pid_t pid;
+
+	full_name(name, sizeof(name), tc, v);
+	printf("# RUN %s ...\n", name);
+	fflush(stdout);
+	skip_reason[0] = '\0';
+
+	pid = fork();
+	if (pid < 0) {
+		printf("not ok %u %s # fork: %s\n", num, name, strerror(errno));
+		return TH_EXIT_FAIL;
+	}
+	if (pid == 0)
+		run_child(tc, v);
+
+	status = wait_child(pid, timeout, &timed_out);
+	if (timed_out) {
+		printf("# %s: timed out after %.0f s\n", name, timeout);
+		printf("not ok %u %s\n", num, name);
+		return TH_EXIT_FAIL;
+	}
+	if (status < 0) {
+		printf("not ok %u %s # waitpid: %s\n", num, name,
+		       strerror(-status));
+		return TH_EXIT_FAIL;
+	}
+	if (WIFSIGNALED(status)) {
+		printf("# %s: killed by signal %d (%s)\n", name,
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+		printf("not ok %u %s\n", num, name);
+		return TH_EXIT_FAIL;
+	}
+	switch (WEXITSTATUS(status)) {
+	case TH_EXIT_PASS:
+		printf("ok %u %s\n", num, name);
+		return TH_EXIT_PASS;
+	case TH_EXIT_SKIP:
+		printf("ok %u %s # SKIP %s\n", num, name,
+		       skip_reason[0] ? skip_reason : "(no reason given)");
+		return TH_EXIT_SKIP;
+	default:
+		if (WEXITSTATUS(status) != TH_EXIT_FAIL)
+			printf("# %s: exited with %d\n", name,
+			       WEXITSTATUS(status));
+		printf("not ok %u %s\n", num, name);
+		return TH_EXIT_FAIL;
+	}
+}
+
+static bool selected(const struct th_case *tc, const struct th_variant *v,
+		     const char *filter)
+{
+	char name[256];
+
+	if (!filter)
+		return true;
+	full_name(name, sizeof(name), tc, v);
+	/* Match the full name or its last component. */
+	return strcmp(name, filter) == 0 || strcmp(tc->name, filter) == 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-l] [-t NAME]\n"
+		"  -l       list the tests and exit\n"
+		"  -t NAME  run only NAME (test, fixture.test or fixture.variant.test)\n"
+		"environment: PALM_TEST_TIMEOUT_SCALE=F multiplies every timeout\n",
+		prog);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int total = 0, num = 0, pass = 0, fail = 0, skip = 0;
+	const struct th_variant *v;
+	const char *filter = NULL;
+	const struct th_case *tc;
+	bool list = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "lt:h")) != -1) {
+		switch (opt) {
+		case 'l':
+			list = true;
+			break;
+		case 't':
+			filter = optarg;
+			break;
+		case 'h':
+			usage(argv[0]);
+			return 0;
+		default:
+			usage(argv[0]);
+			return 2;
+		}
+	}
+
+	for (tc = cases; tc; tc = tc->next)
+		for (v = first_variant(tc); v; v = next_variant(v))
+			if (selected(tc, v, filter))
+				total++;
+
+	if (list) {
+		char name[256];
+
+		for (tc = cases; tc; tc = tc->next)
+			for (v = first_variant(tc); v; v = next_variant(v)) {
+				full_name(name, sizeof(name), tc, v);
+				puts(name);
+			}
+		return 0;
+	}
+	if (filter && total == 0) {
+		fprintf(stderr, "%s: no test named '%s' (try -l)\n", argv[0],
+			filter);
+		return 2;
+	}
+
+	skip_reason = mmap(NULL, TH_REASON_MAX, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+
+	printf("TAP version 13\n1..%u\n", total);
+	fflush(stdout);
+	for (tc = cases; tc; tc = tc->next) {
+		for (v = first_variant(tc); v; v = next_variant(v)) {
+			if (!selected(tc, v, filter))
+				continue;
+			switch (run_one(++num, tc, v)) {
+			case TH_EXIT_PASS:
+				pass++;
+				break;
+			case TH_EXIT_SKIP:
+				skip++;
+				break;
+			default:
+				fail++;
+			}
+			fflush(stdout);
+		}
+	}
+	printf("# Totals: pass:%u fail:%u skip:%u\n", pass, fail, skip);
+	return fail ? 1 : 0;
+}

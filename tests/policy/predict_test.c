@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Predictor on synthetic series with known answers. */
+#include "tests/lib/harness.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "policy/pol_predict.h"
+#include "policy/pol_rng.h"
+
+#define GIB (1024.0 * 1024 * 1024)
+
+TEST(holt_and_linreg_recover_a_line)
+{
+	double x[12], l, b, sd, slope, icpt, se, next;
+	unsigned int i;
+
+	for (i = 0; i < 12; i++)
+		x[i] = 0.2 + 0.03 * i;
+	ASSERT_EQ(0, pol_holt(x, 12, 0.5, 0.3, &l, &b, &sd));
+	EXPECT_TRUE(fabs(l - x[11]) < 1e-9);
+	EXPECT_TRUE(fabs(b - 0.03) < 1e-9);
+	ASSERT_EQ(0, pol_linreg(x, 12, &slope, &icpt, &se));
+	EXPECT_TRUE(fabs(slope - 0.03) < 1e-12);
+	EXPECT_TRUE(fabs(icpt - 0.2) < 1e-12);
+	ASSERT_EQ(0, pol_loess_next(x, 12, &next));
+	EXPECT_TRUE(fabs(next - (0.2 + 0.03 * 12)) < 1e-9);
+	EXPECT_NE(0, pol_holt(x, 2, 0.5, 0.3, &l, &b, &sd));
+}
+
+static void host_with(struct pol_host *h, double cores, double mem)
+{
+	memset(h, 0, sizeof(*h));
+	h->cores = cores;
+	h->mem_bytes = mem;
+}
+
+TEST(cpu_ramp_gives_overload_with_lead)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+	unsigned int i;
+
+	pol_predict_defaults(&cfg);
+	host_with(&h, 10, 64 * GIB);
+	/* +0.04 per 5 min from 0.4: reaches 1.0 six steps after the last */
+	for (i = 0; i < 12; i++)
+		h.cpu_hist[i] = 0.76 + 0.04 * ((double)i - 11);
+	h.cpu_demand = h.cpu_hist[11] * h.cores;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	ASSERT_TRUE(fc.alarm[POL_FK_OVERLOAD]);
+	EXPECT_EQ(POL_FK_OVERLOAD, fc.kind);
+	/* crosses 1.0 between 6 and 7 steps ahead */
+	EXPECT_TRUE(fc.ttf_s[POL_FK_OVERLOAD] >= 6 * 300);
+	EXPECT_TRUE(fc.ttf_s[POL_FK_OVERLOAD] <= 7 * 300);
+	EXPECT_FALSE(fc.alarm[POL_FK_MEMORY]);
+	EXPECT_FALSE(fc.alarm[POL_FK_FAULT]);
+}
+
+TEST(flat_noisy_load_gives_no_alarm)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+	struct pol_rng r;
+	unsigned int i, trial, alarms = 0;
+
+	pol_predict_defaults(&cfg);
+	pol_rng_seed(&r, 3);
+	for (trial = 0; trial < 200; trial++) {
+		host_with(&h, 10, 64 * GIB);
+		for (i = 0; i < 12; i++) {
+			h.cpu_hist[i] = 0.5 + 0.05 * pol_rng_normal(&r);
+			h.mem_hist[i] = 30 * GIB + 0.2 * GIB * pol_rng_normal(&r);
+			h.ce_hist[i] = pol_rng_poisson(&r, 0.3);
+		}
+		h.cpu_demand = 5;
+		h.mem_used = h.mem_hist[11];
+		pol_predict_host(&cfg, &h, 12, 300, &fc);
+		alarms += fc.kind >= 0;
+	}
+	EXPECT_LT(alarms, 10u);	/* < 5% false alarms on stationary noise */
+}
+
+TEST(linear_leak_gives_memory_alarm_and_ttf)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+	unsigned int i;
+
+	pol_predict_defaults(&cfg);
+	host_with(&h, 10, 64 * GIB);
+	/* 1 GiB per step; 40 GiB used: 24 steps = 7200 s to exhaustion */
+	for (i = 0; i < 12; i++)
+		h.mem_hist[i] = (29 + i) * GIB;
+	h.mem_used = 40 * GIB;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	ASSERT_TRUE(fc.alarm[POL_FK_MEMORY]);
+	EXPECT_TRUE(fabs(fc.ttf_s[POL_FK_MEMORY] - 7200) < 1);
+	/* the same growth far from the limit: no alarm within the horizon */
+	h.mem_bytes = 1024 * GIB;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	EXPECT_FALSE(fc.alarm[POL_FK_MEMORY]);
+}
+
+TEST(error_storm_gives_fault_alarm)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+	static const double ce[12] = { 0, 1, 0, 0, 1, 0, 0, 0, 1, 4, 9, 15 };
+
+	pol_predict_defaults(&cfg);
+	host_with(&h, 10, 64 * GIB);
+	memcpy(h.ce_hist, ce, sizeof(ce));
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	ASSERT_TRUE(fc.alarm[POL_FK_FAULT]);
+	EXPECT_TRUE(fc.conf[POL_FK_FAULT] > 0.5);
+	EXPECT_TRUE(pol_ce_z(ce, 12, 3) > cfg.ce_min_z);
+	/* a decaying burst is not rising: no alarm */
+	h.ce_hist[9] = 15;
+	h.ce_hist[11] = 4;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	EXPECT_FALSE(fc.alarm[POL_FK_FAULT]);
+}
+
+TEST(failed_host_has_no_forecast)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+
+	pol_predict_defaults(&cfg);
+	host_with(&h, 10, 64 * GIB);
+	h.cpu_demand = 20;
+	h.failed = true;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	EXPECT_EQ(-1, fc.kind);
+}

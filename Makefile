@@ -81,6 +81,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 ALL_TARGETS += $(PROGS) $(TEST_BINS)
 
+# Test objects are intermediate to pattern rules; keep them between builds.
+.SECONDARY:
+
 .PHONY: all
 all: $(ALL_TARGETS)
 

@@ -326,7 +326,7 @@ static json_t *report_json(const struct migrate_args *a,
 	rep = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s}",
 			"status", qmp_migration_outcome_name(r->outcome),
 			"reason", r->reason,
-			"qemu_status", i->status,
+			"qemu_status", r->qemu_status,
 			"total_time_ms", (json_int_t)i->total_time_ms,
 			"downtime_ms", (json_int_t)i->downtime_ms,
 			"setup_time_ms", (json_int_t)i->setup_time_ms,
@@ -444,22 +444,27 @@ int palmctl_migrate(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return PALMCTL_USAGE;
+	if (open_logs(&a, &w))
+		return PALMCTL_USAGE;
 
-	err = open_logs(&a, &w);
-	if (err)
-		goto out;
+	/* Failures before the start are reported like any other outcome. */
+	memset(&res, 0, sizeof(res));
+	res.outcome = QMP_MIG_NOT_STARTED;
 	err = qmp_connect(a.src_addr, CONFIG_PALM_QMP_TIMEOUT_MS, &src);
 	if (err) {
-		fprintf(stderr, "palmctl migrate: source %s: %s\n", a.src_addr,
-			strerror(-err));
-		goto out;
+		snprintf(res.reason, sizeof(res.reason), "source %s: %s",
+			 a.src_addr, strerror(-err));
+		goto report;
 	}
 	if (a.dst_addr) {
 		err = qmp_connect(a.dst_addr, CONFIG_PALM_QMP_TIMEOUT_MS, &dst);
 		if (err) {
-			fprintf(stderr, "palmctl migrate: destination %s: %s (nothing was started)\n",
-				a.dst_addr, strerror(-err));
-			goto out;
+			snprintf(res.reason, sizeof(res.reason),
+				 "destination %s: %s", a.dst_addr,
+				 strerror(-err));
+			snprintf(res.dst_status, sizeof(res.dst_status),
+				 "unreachable");
+			goto report;
 		}
 	}
 
@@ -470,10 +475,8 @@ int palmctl_migrate(int argc, char **argv)
 	err = qmp_migration_run(src, dst, &a.opts, &hooks, &res);
 	if (w.progress_printed)
 		fputc('\n', stderr);
-	if (err) {
-		fprintf(stderr, "palmctl migrate: %s\n", res.reason);
-		goto out;
-	}
+	if (err)
+		goto report;
 
 	if (res.outcome == QMP_MIG_COMPLETED && w.have_dst_tail)
 		await_first_heartbeat(&w);
@@ -485,6 +488,10 @@ int palmctl_migrate(int argc, char **argv)
 			 "the migration did not complete");
 	}
 
+report:
+	if (res.outcome != QMP_MIG_COMPLETED)
+		fprintf(stderr, "palmctl migrate: %s: %s\n",
+			qmp_migration_outcome_name(res.outcome), res.reason);
 	rep = report_json(&a, &res, &w, verified, verify_error);
 	if (!rep) {
 		fprintf(stderr, "palmctl migrate: out of memory for the report\n");

@@ -71,18 +71,20 @@ static int least_loaded(const struct pol_cluster *c, unsigned int v,
 int pol_random_decide(struct pol_policy *p, const struct pol_cluster *c,
 		      unsigned int h, struct pol_order *o)
 {
-	unsigned int v, n = 0, pick, d, tries;
+	unsigned int v = 0, n = 0, pick, d, tries, k;
 
 	if (!pol_needs_relief(c, h, p->target_util))
 		return 0;
-	for (v = 0; v < c->n_vms; v++)
-		n += movable(c, v, h);
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++)
+		n += movable(c, c->vm_list[k], h);
 	if (!n)
 		return 0;
 	pick = pol_rng_below(&p->rng, n);
-	for (v = 0; v < c->n_vms; v++)
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++) {
+		v = c->vm_list[k];
 		if (movable(c, v, h) && pick-- == 0)
 			break;
+	}
 	for (tries = 0; tries < 64; tries++) {
 		d = pol_rng_below(&p->rng, c->n_hosts);
 		if (pol_cluster_feasible(c, v, d))
@@ -108,12 +110,13 @@ int pol_bestfit_decide(struct pol_policy *p, const struct pol_cluster *c,
 	const struct pol_host *hh = &c->hosts[h];
 	bool evacuate = hh->fc.alarm[POL_FK_FAULT] || hh->fc.alarm[POL_FK_MEMORY];
 	double excess, key, best = INFINITY;
-	unsigned int v, pick = POL_NO_HOST, d;
+	unsigned int v, pick = POL_NO_HOST, d, k;
 
 	if (!pol_needs_relief(c, h, p->target_util))
 		return 0;
 	excess = (pol_host_util_after_out(hh) - p->target_util) * hh->cores;
-	for (v = 0; v < c->n_vms; v++) {
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++) {
+		v = c->vm_list[k];
 		if (!movable(c, v, h))
 			continue;
 		if (evacuate) {
@@ -164,7 +167,7 @@ int pol_lrmmt_decide(struct pol_policy *p, const struct pol_cluster *c,
 {
 	const struct pol_host *hh = &c->hosts[h];
 	double pred, best = INFINITY, inc, u, bw;
-	unsigned int v, pick = POL_NO_HOST, d, dst = POL_NO_HOST;
+	unsigned int v, pick = POL_NO_HOST, d, dst = POL_NO_HOST, k;
 
 	if (hh->failed)
 		return 0;
@@ -173,7 +176,8 @@ int pol_lrmmt_decide(struct pol_policy *p, const struct pol_cluster *c,
 	if (p->lr_safety * pred < 1.0)
 		return 0;
 	/* MMT: minimum migration time = RAM / bandwidth */
-	for (v = 0; v < c->n_vms; v++) {
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++) {
+		v = c->vm_list[k];
 		if (!movable(c, v, h))
 			continue;
 		if (c->vms[v].mem_bytes < best) {

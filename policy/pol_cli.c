@@ -24,7 +24,7 @@ struct cli_opts {
 	char days_buf[1024], train_buf[1024];	/* argv is left untouched */
 	const char *days[MAX_DAYS], *train_days[MAX_DAYS];
 	unsigned int n_days, n_train_days;
-	unsigned int episodes, seeds, step, reps, hosts, eval_every;
+	unsigned int episodes, seeds, step, reps, hosts, eval_every, demo;
 	int host;
 	uint64_t seed;
 	unsigned int policies;		/* bitmask of kinds */
@@ -35,9 +35,9 @@ static void usage(FILE *f)
 	fputs("usage: palmctl policy <command> [options]\n"
 	      "commands:\n"
 	      "  train    --train-days D1,D2 --out FILE [--episodes N] [--seed S]\n"
-	      "           [--curve CSV] [--eval-every N]\n"
-	      "  eval     --days D1,D2 [--policy FILE] [--seeds N] [--policies a,b]\n"
-	      "           [--json OUT]\n"
+	      "           [--curve CSV] [--eval-every N] [--demo-episodes N]\n"
+	      "  eval     --days D1,D2 [--policy F1,F2..] [--seeds N] [--policies a,b]\n"
+	      "           [--json OUT] [--out TABLE.md] [--curve BARS.dat]\n"
 	      "  explain  --policy FILE --days D [--seed S] [--step K] [--host H]\n"
 	      "  predict  --days D1,D2 [--seeds N] [--json OUT]\n"
 	      "  latency  [--policy FILE] [--hosts N] [--reps N] [--json OUT]\n"
@@ -126,6 +126,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	o->host = -1;
 	o->step = ~0u;
 	o->eval_every = 5;
+	o->demo = ~0u;
 	o->policies = (1u << POL_P_COUNT) - 1;
 	for (i = 2; i < argc && !ret; i += 2) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -172,6 +173,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			ret = parse_uint(k, v, 1, 1000000, &o->reps);
 		else if (!strcmp(k, "--hosts"))
 			ret = parse_uint(k, v, 2, POL_MAX_HOSTS, &o->hosts);
+		else if (!strcmp(k, "--demo-episodes"))
+			ret = parse_uint(k, v, 0, 1000, &o->demo);
 		else if (!strcmp(k, "--eval-every"))
 			ret = parse_uint(k, v, 1, 100000, &o->eval_every);
 		else if (!strcmp(k, "--policies"))
@@ -331,6 +334,8 @@ static int cmd_train(const struct cli_opts *o)
 	pol_train_defaults(&cfg);
 	cfg.episodes = o->episodes;
 	cfg.seed = o->seed;
+	if (o->demo != ~0u)
+		cfg.demo_episodes = o->demo;
 	ret = pol_dqn_train(&q, &scn, tp, o->n_train_days, &cfg, train_cb, &cc,
 			    err, sizeof(err));
 	if (ret)
@@ -375,17 +380,108 @@ static void metrics_of(const struct pol_run_result *r,
 	m[12] = r->wall_s;
 }
 
+#define MAX_POL_FILES 8
+
+struct eval_acc {
+	double sum[N_MET], sq[N_MET];
+	unsigned int n;
+};
+
+static void acc_add(struct eval_acc *a, const double *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_MET; i++) {
+		a->sum[i] += m[i];
+		a->sq[i] += m[i] * m[i];
+	}
+	a->n++;
+}
+
+static void acc_final(const struct eval_acc *a, double *mean, double *sd)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_MET; i++) {
+		mean[i] = a->n ? a->sum[i] / a->n : 0;
+		sd[i] = a->n ? sqrt(fmax(0, a->sq[i] / a->n - mean[i] * mean[i])) : 0;
+	}
+}
+
+/* One policy (one file for dqn) over every day and seed. */
+static int eval_rows(const struct cli_opts *o, const struct pol_scenario *scn,
+		     const struct pol_trace *tr, enum pol_policy_kind kind,
+		     struct pol_dqn *q, struct eval_acc *acc)
+{
+	struct pol_run_result r;
+	struct pol_policy p;
+	char err[ERRLEN];
+	double m[N_MET];
+	unsigned int d, s;
+
+	for (d = 0; d < o->n_days; d++)
+		for (s = 0; s < o->seeds; s++) {
+			pol_policy_init(&p, kind, o->seed + s);
+			p.dqn = q;
+			if (pol_run_day(&p, scn, &tr[d], o->seed * 7919 + s, &r, err,
+					sizeof(err))) {
+				pol_policy_free(&p);
+				fprintf(stderr, "policy eval: %s\n", err);
+				return -EINVAL;
+			}
+			pol_policy_free(&p);
+			metrics_of(&r, scn, m);
+			acc_add(acc, m);
+		}
+	return 0;
+}
+
+static void print_row(const char *label, const double *mean, FILE *md,
+		      FILE *dat, const double *sd)
+{
+	printf("%-8s %10.6f %10.6f %7.1f %8.1f %9.0f %6.1f %7.1f %6.3f %7.2f\n",
+	       label, mean[0], mean[1], mean[2], mean[3], mean[4], mean[5],
+	       mean[6], mean[8], mean[9]);
+	if (md)
+		fprintf(md, "| %s | %.6f ± %.6f | %.6f ± %.6f | %.1f | %.1f | %.0f | %.1f ± %.1f | %.1f | %.3f | %.1f / %.1f |\n",
+			label, mean[0], sd[0], mean[1], sd[1], mean[2], mean[3],
+			mean[4], mean[5], sd[5], mean[6], mean[8], mean[9],
+			mean[10]);
+	if (dat)
+		fprintf(dat, "%s %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", label,
+			mean[0], sd[0], mean[1], sd[1], mean[5], sd[5], mean[2],
+			sd[2]);
+}
+
+static void json_row(FILE *js, const char *label, const double *mean,
+		     const double *sd, unsigned int n, const char *extra,
+		     int *first)
+{
+	unsigned int i;
+
+	if (!js)
+		return;
+	fprintf(js, "%s\n    \"%s\": {\"runs\": %u,%s", *first ? "" : ",", label,
+		n, extra);
+	for (i = 0; i < N_MET; i++)
+		fprintf(js, "%s\n      \"%s\": {\"mean\": %.9g, \"sd\": %.9g}",
+			i ? "," : "", met_names[i], mean[i], sd[i]);
+	fprintf(js, "\n    }");
+	*first = 0;
+}
+
 static int cmd_eval(const struct cli_opts *o)
 {
 	struct pol_trace tr[MAX_DAYS];
+	struct pol_dqn q[MAX_POL_FILES];
+	char files[1024], *save = NULL, *tok, label[32], extra[64];
+	const char *fname[MAX_POL_FILES];
+	struct eval_acc acc, pooled;
+	double mean[N_MET], sd[N_MET], seed_sla[MAX_POL_FILES];
 	struct pol_scenario scn;
-	struct pol_dqn q;
-	bool have_dqn = false;
-	double sum[N_MET], sq[N_MET], m[N_MET];
-	char err[ERRLEN];
-	unsigned int d, s, i, n;
-	FILE *js = NULL;
-	int k, ret = 0, first = 1;
+	unsigned int n_q = 0, i, d;
+	FILE *js = NULL, *md = NULL, *dat = NULL;
+	int k, ret = 1, first = 1;
 
 	if (!o->n_days) {
 		fprintf(stderr, "policy eval: --days is required\n");
@@ -393,73 +489,88 @@ static int cmd_eval(const struct cli_opts *o)
 	}
 	if (load_scenario(o, &scn) || load_days(o, o->days, o->n_days, tr))
 		return 1;
-	if ((o->policies & (1u << POL_P_DQN)) && o->policy)
-		have_dqn = load_dqn(o->policy, &q) == 0;
-	if ((o->policies & (1u << POL_P_DQN)) && !have_dqn)
-		fprintf(stderr, "policy eval: no usable policy file; the dqn row uses the bestfit heuristic (fallback)\n");
-	if (o->json) {
-		js = fopen(o->json, "w");
-		if (!js) {
-			fprintf(stderr, "policy: %s: %s\n", o->json, strerror(errno));
-			ret = 1;
+	if ((o->policies & (1u << POL_P_DQN)) && o->policy) {
+		if (strlen(o->policy) >= sizeof(files)) {
+			fprintf(stderr, "policy eval: --policy list too long\n");
 			goto out;
 		}
+		strcpy(files, o->policy);
+		for (tok = strtok_r(files, ",", &save); tok && n_q < MAX_POL_FILES;
+		     tok = strtok_r(NULL, ",", &save))
+			if (load_dqn(tok, &q[n_q]) == 0)
+				fname[n_q++] = tok;
+	}
+	if ((o->policies & (1u << POL_P_DQN)) && !n_q)
+		fprintf(stderr, "policy eval: no usable policy file; the dqn row uses the bestfit heuristic (fallback)\n");
+	if (o->json && !(js = fopen(o->json, "w")))
+		fprintf(stderr, "policy: %s: %s\n", o->json, strerror(errno));
+	if (o->out && !(md = fopen(o->out, "w")))
+		fprintf(stderr, "policy: %s: %s\n", o->out, strerror(errno));
+	if (o->curve && !(dat = fopen(o->curve, "w")))
+		fprintf(stderr, "policy: %s: %s\n", o->curve, strerror(errno));
+	if (js) {
 		fprintf(js, "{\n  \"days\": [");
 		for (d = 0; d < o->n_days; d++)
 			fprintf(js, "%s\"%s\"", d ? ", " : "", o->days[d]);
 		fprintf(js, "],\n  \"seeds\": %u,\n  \"hosts\": %u,\n  \"vms\": %u,\n  \"policies\": {",
 			o->seeds, scn.n_hosts, scn.n_vms);
 	}
+	if (md)
+		fputs("| policy | SLA violation share | avoidable share | VMs caught | downtime s | packets lost | migrations | GB moved | evacuated | decision µs mean / max |\n"
+		      "|---|---|---|---|---|---|---|---|---|---|\n", md);
+	if (dat)
+		fputs("# policy sla sla_sd avoidable avoidable_sd migrations migrations_sd caught caught_sd\n", dat);
 	printf("%-8s %10s %10s %7s %8s %9s %6s %7s %6s %7s\n", "policy",
 	       "sla_share", "avoidable", "caught", "downtm_s", "pkt_lost",
 	       "migr", "GB", "evac", "dec_us");
 	for (k = 0; k < POL_P_COUNT; k++) {
 		if (!(o->policies & (1u << k)))
 			continue;
-		memset(sum, 0, sizeof(sum));
-		memset(sq, 0, sizeof(sq));
-		n = 0;
-		for (d = 0; d < o->n_days; d++)
-			for (s = 0; s < o->seeds; s++) {
-				struct pol_run_result r;
-				struct pol_policy p;
-
-				pol_policy_init(&p, k == POL_P_DQN && !have_dqn ?
-						POL_P_BESTFIT : (enum pol_policy_kind)k,
-						o->seed + s);
-				p.dqn = have_dqn ? &q : NULL;
-				ret = pol_run_day(&p, &scn, &tr[d], o->seed * 7919 + s,
-						  &r, err, sizeof(err));
-				pol_policy_free(&p);
-				if (ret) {
-					fprintf(stderr, "policy eval: %s\n", err);
-					ret = 1;
+		if (k == POL_P_DQN && n_q) {
+			memset(&pooled, 0, sizeof(pooled));
+			for (i = 0; i < n_q; i++) {
+				memset(&acc, 0, sizeof(acc));
+				if (eval_rows(o, &scn, tr, POL_P_DQN, &q[i], &acc))
 					goto out;
+				for (d = 0; d < N_MET; d++) {
+					pooled.sum[d] += acc.sum[d];
+					pooled.sq[d] += acc.sq[d];
 				}
-				metrics_of(&r, &scn, m);
-				for (i = 0; i < N_MET; i++) {
-					sum[i] += m[i];
-					sq[i] += m[i] * m[i];
-				}
-				n++;
+				pooled.n += acc.n;
+				acc_final(&acc, mean, sd);
+				seed_sla[i] = mean[0];
+				snprintf(label, sizeof(label), "dqn#%u", i + 1);
+				snprintf(extra, sizeof(extra), " \"file\": \"%.40s\",",
+					 fname[i]);
+				if (n_q > 1)
+					print_row(label, mean, NULL, NULL, sd);
+				json_row(js, label, mean, sd, acc.n, extra, &first);
 			}
-		for (i = 0; i < N_MET; i++) {
-			sum[i] /= n;
-			sq[i] = sqrt(fmax(0, sq[i] / n - sum[i] * sum[i]));
+			acc_final(&pooled, mean, sd);
+			{
+				double ms = 0, ss = 0;
+
+				for (i = 0; i < n_q; i++)
+					ms += seed_sla[i] / n_q;
+				for (i = 0; i < n_q; i++)
+					ss += (seed_sla[i] - ms) * (seed_sla[i] - ms) / n_q;
+				snprintf(extra, sizeof(extra),
+					 " \"training_seeds\": %u, \"sla_sd_across_seeds\": %.9g,",
+					 n_q, sqrt(ss));
+			}
+			print_row("dqn", mean, md, dat, sd);
+			json_row(js, "dqn", mean, sd, pooled.n, extra, &first);
+			continue;
 		}
-		printf("%-8s %10.6f %10.6f %7.1f %8.1f %9.0f %6.1f %7.1f %6.3f %7.2f\n",
-		       pol_policy_name(k), sum[0], sum[1], sum[2], sum[3], sum[4],
-		       sum[5], sum[6], sum[8], sum[9]);
-		if (js) {
-			fprintf(js, "%s\n    \"%s\": {%s", first ? "" : ",",
-				pol_policy_name(k),
-				k == POL_P_DQN && !have_dqn ? " \"fallback\": \"bestfit\"," : "");
-			for (i = 0; i < N_MET; i++)
-				fprintf(js, "%s\n      \"%s\": {\"mean\": %.9g, \"sd\": %.9g}",
-					i ? "," : "", met_names[i], sum[i], sq[i]);
-			fprintf(js, "\n    }");
-			first = 0;
-		}
+		memset(&acc, 0, sizeof(acc));
+		if (eval_rows(o, &scn, tr, k == POL_P_DQN ? POL_P_BESTFIT :
+			      (enum pol_policy_kind)k, NULL, &acc))
+			goto out;
+		acc_final(&acc, mean, sd);
+		print_row(k == POL_P_DQN ? "dqn(fb)" : pol_policy_name(k), mean, md,
+			  dat, sd);
+		json_row(js, pol_policy_name(k), mean, sd, acc.n,
+			 k == POL_P_DQN ? " \"fallback\": \"bestfit\"," : "", &first);
 	}
 	ret = 0;
 out:
@@ -467,8 +578,12 @@ out:
 		fprintf(js, "\n  }\n}\n");
 		fclose(js);
 	}
-	if (have_dqn)
-		pol_dqn_free(&q);
+	if (md)
+		fclose(md);
+	if (dat)
+		fclose(dat);
+	for (i = 0; i < n_q; i++)
+		pol_dqn_free(&q[i]);
 	free_days(tr, o->n_days);
 	return ret;
 }

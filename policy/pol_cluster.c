@@ -3,6 +3,7 @@
 #include "policy/pol_cluster.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool pol_cluster_feasible(const struct pol_cluster *c, unsigned int vm,
@@ -66,4 +67,38 @@ int pol_cluster_mig_cost(const struct pol_cluster *c, unsigned int vm,
 	in.src_load = pol_host_util(&c->hosts[v->host]);
 	in.dst_load = pol_host_util(&c->hosts[dst]);
 	return pol_mig_estimate(&in, cost);
+}
+
+int pol_cluster_index(struct pol_cluster *c)
+{
+	unsigned int h, v;
+
+	if (!c->vm_start) {
+		c->vm_start = calloc(c->n_hosts + 1, sizeof(*c->vm_start));
+		c->vm_list = calloc(c->n_vms ? c->n_vms : 1, sizeof(*c->vm_list));
+		if (!c->vm_start || !c->vm_list) {
+			pol_cluster_index_free(c);
+			return -ENOMEM;
+		}
+	}
+	memset(c->vm_start, 0, (c->n_hosts + 1) * sizeof(*c->vm_start));
+	for (v = 0; v < c->n_vms; v++)
+		c->vm_start[c->vms[v].host + 1]++;
+	for (h = 0; h < c->n_hosts; h++)
+		c->vm_start[h + 1] += c->vm_start[h];
+	/* fill using vm_start[h] as a cursor, then shift back */
+	for (v = 0; v < c->n_vms; v++)
+		c->vm_list[c->vm_start[c->vms[v].host]++] = v;
+	for (h = c->n_hosts; h > 0; h--)
+		c->vm_start[h] = c->vm_start[h - 1];
+	c->vm_start[0] = 0;
+	return 0;
+}
+
+void pol_cluster_index_free(struct pol_cluster *c)
+{
+	free(c->vm_start);
+	free(c->vm_list);
+	c->vm_start = NULL;
+	c->vm_list = NULL;
 }

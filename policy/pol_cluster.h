@@ -68,6 +68,8 @@ struct pol_cluster {
 	double now_s, step_s;
 	unsigned int n_hist;		/* valid samples in every *_hist */
 	double cpu_overcommit;
+	/* resident VMs per host, CSR: vm_list[vm_start[h] .. vm_start[h+1]) */
+	unsigned int *vm_start, *vm_list;
 };
 
 /* A decision: move vm to dst. */
@@ -82,6 +84,9 @@ struct pol_order {
  */
 bool pol_cluster_feasible(const struct pol_cluster *c, unsigned int vm,
 			  unsigned int dst);
+/* (Re)build the per-host VM index; allocates on first use. */
+int pol_cluster_index(struct pol_cluster *c);
+void pol_cluster_index_free(struct pol_cluster *c);
 /* Put a sample into a POL_HIST series holding n samples (oldest dropped). */
 void pol_hist_push(double *hist, unsigned int n, double v);
 double pol_host_util(const struct pol_host *h);

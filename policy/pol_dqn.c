@@ -170,7 +170,7 @@ static int pair_features(const struct pol_cluster *c, unsigned int h,
 int pol_dqn_candidates(struct pol_dqn *q, const struct pol_cluster *c,
 		       unsigned int h)
 {
-	unsigned int nd, v, i, nv = 0;
+	unsigned int nd, v, i, k, nv = 0;
 	float *f;
 
 	if (h >= c->n_hosts)
@@ -182,9 +182,11 @@ int pol_dqn_candidates(struct pol_dqn *q, const struct pol_cluster *c,
 	q->cand[0].dst = POL_NO_HOST;
 	q->n_cand = 1;
 	nd = screen_dsts(q, c, h);
-	for (v = 0; v < c->n_vms && nv < POL_DQN_MAX_VMS; v++) {
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1] && nv < POL_DQN_MAX_VMS;
+	     k++) {
 		bool any = false;
 
+		v = c->vm_list[k];
 		if (c->vms[v].host != h || c->vms[v].dest != POL_NO_HOST)
 			continue;
 		for (i = 0; i < nd; i++) {

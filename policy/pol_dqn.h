@@ -17,7 +17,7 @@
 #define POL_DQN_F 16		/* features per candidate */
 #define POL_DQN_H1 24
 #define POL_DQN_H2 12
-#define POL_DQN_TOPK 32		/* destinations screened per decision */
+#define POL_DQN_TOPK 16		/* destinations screened per decision */
 #define POL_DQN_MAX_VMS 64	/* VMs of one host considered */
 #define POL_DQN_MAX_CAND (2 + POL_DQN_MAX_VMS * POL_DQN_TOPK)
 

@@ -293,6 +293,7 @@ static void observe(struct pol_sim *s)
 	if (c->n_hist < POL_HIST)
 		c->n_hist++;
 	rebuild_host_hist(s);
+	pol_cluster_index(c);	/* allocated at init: cannot fail here */
 }
 
 /* Events that depend on the observed state: starts, overload, memory. */
@@ -439,6 +440,9 @@ int pol_sim_init(struct pol_sim *s, const struct pol_scenario *scn,
 	ret = schedule_events(s);
 	if (ret)
 		goto fail;
+	ret = pol_cluster_index(c);
+	if (ret)
+		goto fail;
 	observe(s);
 	dynamic_events(s);
 	pol_predict_cluster(&s->pcfg, c);
@@ -451,6 +455,7 @@ fail:
 void pol_sim_free(struct pol_sim *s)
 {
 	pol_topo_free(&s->c.topo);
+	pol_cluster_index_free(&s->c);
 	free(s->c.hosts);
 	free(s->c.vms);
 	free(s->row);

@@ -11,6 +11,7 @@
 
 #define NEXT_MAX 16		/* candidates kept per state */
 #define EXPLORE_TOP 8		/* exploration: wait or one of the best few */
+#define CHAIN_MAX 24		/* steps a decision keeps collecting outcome */
 
 struct tr_entry {
 	float x[POL_DQN_F];
@@ -34,7 +35,8 @@ struct train_ctx {
 	struct pol_rng rng;
 	struct pol_policy expert;
 	int *pending;		/* per host: transition awaiting next state */
-	unsigned int *pend_step;
+	float *pend_disc;	/* discount of rewards arriving for it now */
+	unsigned int *pend_age;	/* steps since the host last decided */
 	int *last;		/* per host: last transition of this step */
 	unsigned int *mig_idx, *mig_dst, n_mig;
 	unsigned long updates;
@@ -234,7 +236,12 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 	for (h = 0; h < c->n_hosts; h++) {
 		t->last[h] = -1;
 		if (!pol_alarm_source(c, h)) {
-			t->pending[h] = -1;	/* terminal: entry stays done */
+			/*
+			 * The chain goes on without decisions (the host's
+			 * outcome still counts) for up to a few hours.
+			 */
+			if (t->pending[h] >= 0 && ++t->pend_age[h] > CHAIN_MAX)
+				t->pending[h] = -1;	/* terminal */
 			continue;
 		}
 		for (k = 0; k < s->scn.max_mig_per_host; k++) {
@@ -249,8 +256,7 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 				copy_set(q, idx, n, p->next);
 				p->n_next = (uint8_t)n;
 				p->done = 0;
-				p->disc = t->pend_step[h] == s->step ? 1 :
-					  (float)cfg->gamma;
+				p->disc = t->pend_disc[h];
 			}
 			r = 0;
 			if (pick && pol_sim_migrate(s, q->cand[pick].vm,
@@ -277,7 +283,8 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 			}
 			t->ep_reward += r;
 			t->pending[h] = id;
-			t->pend_step[h] = s->step;
+			t->pend_disc[h] = 1;
+			t->pend_age[h] = 0;
 			t->last[h] = id;
 			learn_n++;
 			if (!pick)
@@ -288,12 +295,13 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 	}
 	pol_sim_advance(s);
 	for (h = 0; h < c->n_hosts; h++) {
-		if (t->last[h] < 0)
+		if (t->pending[h] < 0)
 			continue;
 		r = -(float)(s->step_viol[h] / c->step_s +
 			     cfg->caught_w * s->step_caught[h]);
-		rb->e[t->last[h]].r += r;
+		rb->e[t->pending[h]].r += t->pend_disc[h] * r;
 		t->ep_reward += r;
+		t->pend_disc[h] *= (float)cfg->gamma;
 	}
 	for (k = 0; k < t->n_mig; k++)
 		if (s->dem_end[t->mig_dst[k]] > c->hosts[t->mig_dst[k]].cores) {
@@ -337,7 +345,8 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 	pol_rng_seed(&t.rng, cfg->seed);
 	pol_policy_init(&t.expert, POL_P_BESTFIT, cfg->seed);
 	t.pending = calloc(scn->n_hosts, sizeof(int));
-	t.pend_step = calloc(scn->n_hosts, sizeof(unsigned int));
+	t.pend_disc = calloc(scn->n_hosts, sizeof(float));
+	t.pend_age = calloc(scn->n_hosts, sizeof(unsigned int));
 	t.last = calloc(scn->n_hosts, sizeof(int));
 	t.mig_idx = calloc((size_t)scn->n_hosts * scn->max_mig_per_host,
 			   sizeof(unsigned int));
@@ -345,7 +354,7 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 			   sizeof(unsigned int));
 	if (alloc_replay(&t.rb, cfg->replay) ||
 	    alloc_replay(&t.demo, cfg->demo_episodes ? cfg->replay : 1) ||
-	    !t.pending || !t.pend_step || !t.last || !t.mig_idx || !t.mig_dst) {
+	    !t.pending || !t.pend_disc || !t.pend_age || !t.last || !t.mig_idx || !t.mig_dst) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -398,7 +407,8 @@ out:
 	free(t.rb.e);
 	free(t.demo.e);
 	free(t.pending);
-	free(t.pend_step);
+	free(t.pend_disc);
+	free(t.pend_age);
 	free(t.last);
 	free(t.mig_idx);
 	free(t.mig_dst);

@@ -4,11 +4,13 @@
  * network synced every target_every updates, epsilon-greedy exploration.
  *
  * A transition is one decision for one source host; its next state is
- * the host's next decision (same or next step), terminal when the host
- * stops being a source.  Reward (in VM-steps, scaled by reward_scale):
+ * the host's next decision (same or a later step).  Between decisions
+ * the host's outcome keeps accruing to it (discounted per step), for at
+ * most CHAIN_MAX steps, so a strike after the alarm faded still counts.
+ * Reward (in VM-steps, scaled by reward_scale):
  *   - per migration: mig_cost + downtime / QoS pause budget x 0.05
- *   - on the host's last decision of a step: - VM-steps in SLA violation
- *     on the host during that step - caught_w x VMs caught by a failure
+ *   - per step, to the host's latest decision: - VM-steps in SLA
+ *     violation on the host - caught_w x VMs on it when it died
  *   - per migration whose destination ends the step overloaded: -1.
  * The discount applies per simulation step (decisions within one step
  * are not discounted), so a fault's penalty reaches the earlier waits.

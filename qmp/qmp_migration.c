@@ -11,6 +11,8 @@
 #define IDLE_SLICE_MS 5
 /* How long a cancel may take to reach a terminal state. */
 #define CANCEL_GRACE_S 10.0
+/* How long a destination may take to load the last pass and start. */
+#define DESTINATION_LOAD_S 30.0
 
 static double now_s(void)
 {
@@ -176,19 +178,58 @@ static int prepare(struct qmp_client *src, struct qmp_client *dst,
 	return err;
 }
 
-/* Cancel and wait for QEMU to settle, so the source is left usable. */
-static void cancel_and_settle(struct qmp_client *src,
+/*
+ * The source says "completed" once it has sent everything; the guest has
+ * moved only when the destination has loaded it and runs.  A destination
+ * that dies meanwhile loses the guest unless the source resumes it.
+ */
+static void await_destination(struct qmp_client *dst,
 			      const struct qmp_migration_hooks *hooks,
-			      struct qmp_migrate_info *info)
+			      struct qmp_migration_result *res)
+{
+	double deadline = now_s() + DESTINATION_LOAD_S;
+	bool running;
+	int err;
+
+	for (;;) {
+		err = qmp_query_status(dst, res->dst_status,
+				       sizeof(res->dst_status), &running);
+		if (err) {
+			res->outcome = QMP_MIG_DESTINATION_LOST;
+			snprintf(res->reason, sizeof(res->reason),
+				 "the source sent everything but the destination failed while loading it (%.160s)",
+				 qmp_last_error(dst));
+			return;
+		}
+		if (strcmp(res->dst_status, "inmigrate"))
+			return;
+		if (now_s() > deadline) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "completed, but the destination was still loading after %.0f s",
+				 DESTINATION_LOAD_S);
+			return;
+		}
+		idle_for(hooks, IDLE_SLICE_MS);
+	}
+}
+
+/* Cancel and wait for QEMU to settle, so the source is left usable. */
+static void settle(struct qmp_client *src,
+		   const struct qmp_migration_hooks *hooks, bool cancel,
+		   struct qmp_migration_result *res)
 {
 	double deadline = now_s() + CANCEL_GRACE_S;
+	struct qmp_migrate_info info;
 
-	if (qmp_migrate_cancel(src))
+	if (cancel && qmp_migrate_cancel(src))
 		fprintf(stderr, "palm: migrate_cancel: %s\n", qmp_last_error(src));
 	while (now_s() < deadline) {
-		if (qmp_query_migrate(src, info) == 0 &&
-		    status_is_terminal(info->status))
-			return;
+		if (qmp_query_migrate(src, &info) == 0) {
+			snprintf(res->qemu_status, sizeof(res->qemu_status),
+				 "%s", info.status);
+			if (status_is_terminal(info.status))
+				return;
+		}
 		idle_for(hooks, 20);
 	}
 }
@@ -218,15 +259,15 @@ static void record_end_states(struct qmp_client *src, struct qmp_client *dst,
 		snprintf(res->src_status, sizeof(res->src_status), "unknown");
 	}
 
-	if (dst && res->outcome != QMP_MIG_DESTINATION_LOST) {
+	if (dst && res->outcome == QMP_MIG_DESTINATION_LOST) {
+		snprintf(res->dst_status, sizeof(res->dst_status), "gone");
+	} else if (dst) {
 		bool dst_running;
 
 		if (qmp_query_status(dst, res->dst_status,
 				     sizeof(res->dst_status), &dst_running))
 			snprintf(res->dst_status, sizeof(res->dst_status),
 				 "unknown");
-	} else if (dst) {
-		snprintf(res->dst_status, sizeof(res->dst_status), "gone");
 	}
 }
 
@@ -260,61 +301,72 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 	}
 
 	for (;;) {
+		struct qmp_migrate_info now;
+
 		elapsed = now_s() - start;
 		drain_events(src, &res->passes);
+
+		/* The source's state decides: a cancel also ends the destination. */
+		err = qmp_query_migrate(src, &now);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "source: query-migrate: %.200s", qmp_last_error(src));
+			res->outcome = QMP_MIG_FAILED;
+			break;
+		}
+		snprintf(res->qemu_status, sizeof(res->qemu_status), "%s",
+			 now.status);
+		if (now.has_ram || !strcmp(now.status, "completed"))
+			*info = now;
+		if (info->ram_dirty_sync_count > res->passes)
+			res->passes = info->ram_dirty_sync_count;
+		if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
+			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
+		if (hooks && hooks->progress)
+			hooks->progress(hooks->ctx, &now, res->passes, elapsed);
+
+		if (!strcmp(now.status, "completed")) {
+			res->outcome = QMP_MIG_COMPLETED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "completed in %.2f s", elapsed);
+			break;
+		}
+		if (!strcmp(now.status, "failed")) {
+			res->outcome = QMP_MIG_FAILED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "QEMU reported failure: %.200s",
+				 now.error_desc[0] ? now.error_desc :
+						     "(no description)");
+			break;
+		}
+		if (!strcmp(now.status, "cancelling") ||
+		    !strcmp(now.status, "cancelled")) {
+			settle(src, hooks, false, res);
+			res->outcome = QMP_MIG_CANCELLED;
+			snprintf(res->reason, sizeof(res->reason),
+				 "cancelled outside palm");
+			break;
+		}
 
 		if (dst && !dst_lost) {
 			err = qmp_pump(dst);
 			if (err && err != -EAGAIN) {
 				dst_lost = true;
 				snprintf(res->reason, sizeof(res->reason),
-					 "destination QEMU went away (%s)",
+					 "destination QEMU went away (%.200s): cancelled",
 					 qmp_last_error(dst));
-				cancel_and_settle(src, hooks, info);
+				settle(src, hooks, true, res);
 				res->outcome = QMP_MIG_DESTINATION_LOST;
 				break;
 			}
 		}
 
-		err = qmp_query_migrate(src, info);
-		if (err) {
-			snprintf(res->reason, sizeof(res->reason),
-				 "source: query-migrate: %s", qmp_last_error(src));
-			res->outcome = QMP_MIG_FAILED;
-			break;
-		}
-		if (info->ram_dirty_sync_count > res->passes)
-			res->passes = info->ram_dirty_sync_count;
-		if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
-			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->ctx, info, res->passes, elapsed);
-
-		if (!strcmp(info->status, "completed")) {
-			res->outcome = QMP_MIG_COMPLETED;
-			snprintf(res->reason, sizeof(res->reason),
-				 "completed in %.2f s", elapsed);
-			break;
-		}
-		if (!strcmp(info->status, "failed")) {
-			res->outcome = QMP_MIG_FAILED;
-			snprintf(res->reason, sizeof(res->reason),
-				 "QEMU reported failure: %s",
-				 info->error_desc[0] ? info->error_desc :
-						       "(no description)");
-			break;
-		}
-		if (!strcmp(info->status, "cancelled")) {
-			res->outcome = QMP_MIG_CANCELLED;
-			snprintf(res->reason, sizeof(res->reason),
-				 "cancelled outside palm");
-			break;
-		}
 		if (elapsed > o->budget_s) {
-			cancel_and_settle(src, hooks, info);
+			settle(src, hooks, true, res);
 			/* It may have completed while the cancel was on its way. */
-			if (!strcmp(info->status, "completed")) {
+			if (!strcmp(res->qemu_status, "completed")) {
 				res->outcome = QMP_MIG_COMPLETED;
+				qmp_query_migrate(src, info);
 				snprintf(res->reason, sizeof(res->reason),
 					 "completed at the budget");
 			} else {
@@ -340,8 +392,11 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 		res->outcome = QMP_MIG_DESTINATION_LOST;
 		dst_lost = true;
 		snprintf(res->reason, sizeof(res->reason),
-			 "destination QEMU went away; %s", qemu_reason);
+			 "destination QEMU went away; %.200s", qemu_reason);
 	}
+
+	if (res->outcome == QMP_MIG_COMPLETED && dst)
+		await_destination(dst, hooks, res);
 
 	res->wall_s = now_s() - start;
 	record_end_states(src, dst, src_was_running, res);

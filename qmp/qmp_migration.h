@@ -36,7 +36,12 @@ enum qmp_migration_outcome {
 struct qmp_migration_result {
 	enum qmp_migration_outcome outcome;
 	char reason[256];		/* human-readable, for every outcome */
-	struct qmp_migrate_info last;	/* the final query-migrate */
+	/*
+	 * The last query-migrate that still carried RAM statistics: after a
+	 * cancel or a failure QEMU reports only the status.
+	 */
+	struct qmp_migrate_info last;
+	char qemu_status[32];		/* QEMU's final migration status */
 	uint64_t passes;		/* MIGRATION_PASS events, or sync count */
 	uint64_t peak_dirty_pages_rate;
 	double wall_s;			/* from migrate to the terminal state */

@@ -41,6 +41,7 @@
 		   sizeof(struct rte_udp_hdr))
 #define DPDK_TX_RETRIES 64
 #define DPDK_NEIGH 64
+#define DPDK_LINK_WAIT_MS 3000
 
 struct dpdk_neigh {
 	struct in_addr ip;
@@ -103,6 +104,26 @@ out:
 	return ret;
 }
 
+/*
+ * A memif link comes up when its peer connects; frames sent before are
+ * lost.  Wait a bounded time, then go on: loss is counted downstream.
+ */
+static void link_wait(uint16_t port_id)
+{
+	uint64_t end = mono_ns() + DPDK_LINK_WAIT_MS * 1000000ull;
+	struct rte_eth_link link;
+
+	do {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(port_id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return;
+		usleep(10000);
+	} while (mono_ns() < end);
+	fprintf(stderr, "tel: dpdk: port %u link still down after %d ms\n",
+		port_id, DPDK_LINK_WAIT_MS);
+}
+
 static int port_start(struct tel_dpdk *d)
 {
 	struct rte_eth_conf conf;
@@ -129,6 +150,7 @@ static int port_start(struct tel_dpdk *d)
 	ret = rte_eth_dev_start(d->port_id);
 	if (ret)
 		return ret;
+	link_wait(d->port_id);
 	return rte_eth_macaddr_get(d->port_id, &d->mac);
 }
 

@@ -191,7 +191,7 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 				ret = -EINVAL;
 				break;
 			}
-			ret = tel_peer_parse(optarg, o->tc.port,
+			ret = tel_peer_parse(optarg, TEL_DEFAULT_PORT,
 					     &o->tc.peers[o->tc.npeers++]);
 			break;
 		case O_EAL:

@@ -335,6 +335,9 @@ TEST_F_TIMEOUT(migrate, missing_destination_starts_nothing, 60)
 		rc = palmctl_run(args, &rep);
 	}
 	EXPECT_EQ(1, rc);
+	ASSERT_NE_NULL(rep);
+	EXPECT_STREQ("not-started", jstr(rep, "status", NULL));
+	EXPECT_STREQ("unreachable", jstr(rep, "destination", "status"));
 	json_decref(rep);
 	ASSERT_TRUE(guest_running(&self->src));
 	c = monitor(&self->src);
@@ -343,4 +346,41 @@ TEST_F_TIMEOUT(migrate, missing_destination_starts_nothing, 60)
 	/* no migration was ever started on the source */
 	EXPECT_TRUE(!strcmp(info.status, "none") || !info.status[0]);
 	qmp_close(c);
+}
+
+TEST_F_TIMEOUT(migrate, destination_that_cannot_load_leaves_source_running, 90)
+{
+	struct qemu_opts o = { .accel = variant->accel,
+			       .append = "ws=8M rate=1 period=10", .mem = "64M" };
+	const char *status;
+	json_t *rep;
+	char line[256];
+	long off = 0;
+	int rc;
+
+	ASSERT_EQ(0, qemu_start(&self->src, &o));
+	ASSERT_EQ(0, qemu_wait_line(&self->src, "ready", &off, line, sizeof(line),
+				    READY_TIMEOUT_MS * th_timeout_scale()));
+	/* a destination with less RAM refuses the stream part-way */
+	o.mem = "48M";
+	o.incoming = "defer";
+	ASSERT_EQ(0, qemu_start(&self->dst, &o));
+	snprintf(self->src_qmp, sizeof(self->src_qmp), "unix:%s", self->src.qmp_path);
+	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
+	{
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--budget", "30s", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	EXPECT_EQ(1, rc);
+	status = jstr(rep, "status", NULL);
+	EXPECT_TRUE(!strcmp(status, "destination-lost") || !strcmp(status, "failed"));
+	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
+	json_decref(rep);
+	ASSERT_TRUE(guest_running(&self->src));
+	ASSERT_TRUE(guest_verifies(_run, &self->src));
 }

@@ -171,8 +171,12 @@ int qemu_start(struct qemu_proc *p, const struct qemu_opts *o)
 		_exit(127);
 	}
 
+	/*
+	 * QEMU listens on its monitors before it creates the -serial
+	 * backends, so wait for both.
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (connectable(p->qmp_path)) {
+	while (connectable(p->qmp_path) || access(p->serial_path, F_OK)) {
 		if (!qemu_alive(p)) {
 			qemu_dump_stderr(p);
 			err = -ECHILD;

@@ -87,7 +87,9 @@ static inline int node_start(const struct testbed *tb, int host,
 {
 	int pfd[2], saved, ret = 0;
 
-	memset(p, 0, sizeof(*p));
+	/* the caller may have named its DPDK prefix already */
+	p->pid = 0;
+	p->out_fd = -1;
 	if (pipe2(pfd, O_CLOEXEC))
 		return -errno;
 	fflush(stdout);
@@ -113,6 +115,34 @@ out_pipe:
 	close(pfd[0]);
 	close(pfd[1]);
 	return ret;
+}
+
+/* Start tel_node here, without a testbed (memif needs no network). */
+static inline int node_start_local(struct node_args *a, struct node_proc *p)
+{
+	int pfd[2];
+
+	p->pid = 0;
+	p->out_fd = -1;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	p->pid = fork();
+	if (p->pid < 0) {
+		p->pid = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return p->pid;
+	}
+	if (p->pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		execv(a->argv[0], a->argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	p->out_fd = pfd[0];
+	return 0;
 }
 
 static inline double node_now_s(void)
@@ -185,11 +215,18 @@ static inline json_t *node_finish(struct node_proc *p, double timeout_s)
 
 static inline void node_kill(struct node_proc *p)
 {
+	char dir[128];
+
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
 		close(p->out_fd);
 		p->pid = 0;
+	}
+	if (p->prefix[0]) {
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", p->prefix);
+		rmdir(dir);
+		p->prefix[0] = '\0';
 	}
 }
 

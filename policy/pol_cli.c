@@ -25,6 +25,7 @@ struct cli_opts {
 	const char *days[MAX_DAYS], *train_days[MAX_DAYS];
 	unsigned int n_days, n_train_days;
 	unsigned int episodes, seeds, step, reps, hosts, eval_every, demo;
+	unsigned int pretrain, lr_e6, mig_cost_milli;
 	int host;
 	uint64_t seed;
 	unsigned int policies;		/* bitmask of kinds */
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  train    --train-days D1,D2 --out FILE [--episodes N] [--seed S]\n"
 	      "           [--curve CSV] [--eval-every N] [--demo-episodes N]\n"
+	      "           [--pretrain-updates N] [--lr-micro N (learning rate x 1e6)]\n"
+	      "           [--mig-cost-milli N (VM-steps x 1000 per migration)]\n"
 	      "  eval     --days D1,D2 [--policy F1,F2..] [--seeds N] [--policies a,b]\n"
 	      "           [--json OUT] [--out TABLE.md] [--curve BARS.dat]\n"
 	      "  explain  --policy FILE --days D [--seed S] [--step K] [--host H]\n"
@@ -127,6 +130,9 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	o->step = ~0u;
 	o->eval_every = 5;
 	o->demo = ~0u;
+	o->pretrain = ~0u;
+	o->lr_e6 = 0;
+	o->mig_cost_milli = ~0u;
 	o->policies = (1u << POL_P_COUNT) - 1;
 	for (i = 2; i < argc && !ret; i += 2) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -175,6 +181,12 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			ret = parse_uint(k, v, 2, POL_MAX_HOSTS, &o->hosts);
 		else if (!strcmp(k, "--demo-episodes"))
 			ret = parse_uint(k, v, 0, 1000, &o->demo);
+		else if (!strcmp(k, "--pretrain-updates"))
+			ret = parse_uint(k, v, 0, 1000000, &o->pretrain);
+		else if (!strcmp(k, "--mig-cost-milli"))
+			ret = parse_uint(k, v, 0, 100000, &o->mig_cost_milli);
+		else if (!strcmp(k, "--lr-micro"))
+			ret = parse_uint(k, v, 1, 100000, &o->lr_e6);
 		else if (!strcmp(k, "--eval-every"))
 			ret = parse_uint(k, v, 1, 100000, &o->eval_every);
 		else if (!strcmp(k, "--policies"))
@@ -246,47 +258,27 @@ static int load_dqn(const char *path, struct pol_dqn *q)
 struct curve_ctx {
 	FILE *f;
 	struct pol_dqn *q;
-	const struct pol_scenario *scn;
-	const struct pol_trace *const *days;
-	unsigned int n_days, eval_every;
-	uint64_t seed;
+	const char *ckpt;	/* best checkpoint written here as it improves */
 };
-
-/* Greedy evaluation on the training days with fixed seeds (not the test days). */
-static double greedy_reward(struct curve_ctx *cc, double *sla)
-{
-	struct pol_run_result r;
-	struct pol_policy p;
-	char err[ERRLEN];
-	double sum = 0, s = 0;
-	unsigned int d;
-
-	for (d = 0; d < cc->n_days; d++) {
-		pol_policy_init(&p, POL_P_DQN, cc->seed);
-		p.dqn = cc->q;
-		if (pol_run_day(&p, cc->scn, cc->days[d], 7777 + d, &r, err,
-				sizeof(err)) == 0) {
-			sum += pol_run_reward(&r, cc->scn);
-			s += r.sla_share;
-		}
-		pol_policy_free(&p);
-	}
-	*sla = s / cc->n_days;
-	return sum / cc->n_days;
-}
 
 static void train_cb(const struct pol_train_log *l, void *arg)
 {
 	struct curve_ctx *cc = arg;
-	double sla = NAN, gr = NAN;
+	char err[ERRLEN];
 
-	if ((l->episode + 1) % cc->eval_every == 0 || l->episode == 0)
-		gr = greedy_reward(cc, &sla);
-	fprintf(stderr, "episode %u eps %.3f reward %.1f sla %.5f migrations %u greedy_reward %.1f\n",
-		l->episode, l->eps, l->reward, l->sla_share, l->migrations, gr);
+	/* episode -2: untrained network, -1: after the demonstrations */
+	int ep = l->stage == 2 ? (int)l->episode : l->stage - 2;
+
+	fprintf(stderr, "episode %d eps %.3f reward %.1f sla %.5f migrations %u val_reward %.1f%s\n",
+		ep, l->eps, l->reward, l->sla_share, l->migrations,
+		l->val_reward, l->best ? " (best, checkpoint)" : "");
 	if (cc->f)
-		fprintf(cc->f, "%u,%.4f,%.3f,%.6f,%u,%.3f,%.6f\n", l->episode,
-			l->eps, l->reward, l->sla_share, l->migrations, gr, sla);
+		fprintf(cc->f, "%d,%.4f,%.3f,%.6f,%u,%.3f,%.6f\n", ep, l->eps,
+			l->reward, l->sla_share, l->migrations, l->val_reward,
+			l->val_sla);
+	if (l->best && cc->ckpt &&
+	    pol_file_save(cc->q, l->stage == 2 ? l->episode + 1 : 0, cc->ckpt, err, sizeof(err)))
+		fprintf(stderr, "policy train: checkpoint: %s\n", err);
 }
 
 static int cmd_train(const struct cli_opts *o)
@@ -317,25 +309,27 @@ static int cmd_train(const struct cli_opts *o)
 	}
 	memset(&cc, 0, sizeof(cc));
 	cc.q = &q;
-	cc.scn = &scn;
-	cc.days = tp;
-	cc.n_days = o->n_train_days;
-	cc.eval_every = o->eval_every;
-	cc.seed = o->seed;
 	if (o->curve) {
 		cc.f = fopen(o->curve, "w");
 		if (!cc.f)
 			fprintf(stderr, "policy: %s: %s (no curve written)\n",
 				o->curve, strerror(errno));
 		else
-			fputs("episode,eps,reward,sla_share,migrations,greedy_reward,greedy_sla\n",
+			fputs("episode,eps,reward,sla_share,migrations,val_reward,val_sla\n",
 			      cc.f);
 	}
 	pol_train_defaults(&cfg);
 	cfg.episodes = o->episodes;
 	cfg.seed = o->seed;
+	cfg.val_every = o->eval_every;
 	if (o->demo != ~0u)
 		cfg.demo_episodes = o->demo;
+	if (o->pretrain != ~0u)
+		cfg.pretrain_updates = o->pretrain;
+	if (o->lr_e6)
+		cfg.lr = o->lr_e6 * 1e-6;
+	if (o->mig_cost_milli != ~0u)
+		cfg.mig_cost = o->mig_cost_milli * 1e-3;
 	ret = pol_dqn_train(&q, &scn, tp, o->n_train_days, &cfg, train_cb, &cc,
 			    err, sizeof(err));
 	if (ret)
@@ -354,12 +348,13 @@ static int cmd_train(const struct cli_opts *o)
 	return ret ? 1 : 0;
 }
 
-#define N_MET 13
+#define N_MET 16
 static const char *const met_names[N_MET] = {
 	"sla_violation_share", "avoidable_sla_share", "vms_caught", "downtime_s", "packets_lost",
 	"migrations", "gbytes_moved", "predictable_failures",
 	"evacuated_share", "decision_us_mean", "decision_us_max",
-	"reward", "wall_s",
+	"reward", "wall_s", "evacuated_share_overload",
+	"evacuated_share_memory", "evacuated_share_fault",
 };
 
 static void metrics_of(const struct pol_run_result *r,
@@ -378,6 +373,9 @@ static void metrics_of(const struct pol_run_result *r,
 	m[10] = r->lat_max_us;
 	m[11] = pol_run_reward(r, scn);
 	m[12] = r->wall_s;
+	for (int k = 0; k < POL_FK_COUNT; k++)
+		m[13 + k] = r->st.pred_k[k] ?
+			(double)r->st.evac_k[k] / r->st.pred_k[k] : 1;
 }
 
 #define MAX_POL_FILES 8
@@ -443,10 +441,10 @@ static void print_row(const char *label, const double *mean, FILE *md,
 	       label, mean[0], mean[1], mean[2], mean[3], mean[4], mean[5],
 	       mean[6], mean[8], mean[9]);
 	if (md)
-		fprintf(md, "| %s | %.6f ± %.6f | %.6f ± %.6f | %.1f | %.1f | %.0f | %.1f ± %.1f | %.1f | %.3f | %.1f / %.1f |\n",
+		fprintf(md, "| %s | %.6f ± %.6f | %.6f ± %.6f | %.1f | %.1f | %.0f | %.1f ± %.1f | %.1f | %.3f (%.2f / %.2f / %.2f) | %.1f / %.1f |\n",
 			label, mean[0], sd[0], mean[1], sd[1], mean[2], mean[3],
-			mean[4], mean[5], sd[5], mean[6], mean[8], mean[9],
-			mean[10]);
+			mean[4], mean[5], sd[5], mean[6], mean[8], mean[13],
+			mean[14], mean[15], mean[9], mean[10]);
 	if (dat)
 		fprintf(dat, "%s %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", label,
 			mean[0], sd[0], mean[1], sd[1], mean[5], sd[5], mean[2],
@@ -516,7 +514,7 @@ static int cmd_eval(const struct cli_opts *o)
 			o->seeds, scn.n_hosts, scn.n_vms);
 	}
 	if (md)
-		fputs("| policy | SLA violation share | avoidable share | VMs caught | downtime s | packets lost | migrations | GB moved | evacuated | decision µs mean / max |\n"
+		fputs("| policy | SLA violation share | avoidable share | VMs caught | downtime s | packets lost | migrations | GB moved | evacuated (overload / memory / fault) | decision µs mean / max |\n"
 		      "|---|---|---|---|---|---|---|---|---|---|\n", md);
 	if (dat)
 		fputs("# policy sla sla_sd avoidable avoidable_sd migrations migrations_sd caught caught_sd\n", dat);
@@ -745,10 +743,14 @@ static int cmd_explain(const struct cli_opts *o)
 			for (h = 0; h < s.c.n_hosts && !found; h++) {
 				if (o->host >= 0 && h != (unsigned int)o->host)
 					continue;
-				if (pol_alarm_source(&s.c, h)) {
-					explain_host(&q, &s.c, h);
-					found = 1;
-				}
+				if (!pol_alarm_source(&s.c, h))
+					continue;
+				/* unless asked for, skip hosts with nothing to move */
+				pol_dqn_candidates(&q, &s.c, h);
+				if (q.n_cand < 2 && o->host < 0)
+					continue;
+				explain_host(&q, &s.c, h);
+				found = 1;
 			}
 			if (found)
 				break;

@@ -15,9 +15,9 @@
 const char *const pol_dqn_feature_names[POL_DQN_F] = {
 	"wait", "alarm_overload", "alarm_memory", "alarm_fault",
 	"ttf_h", "confidence", "src_util", "src_util_after_out",
-	"vm_cpu_share", "src_util_1h", "mig_time_steps",
+	"vm_cpu_share", "src_util_1h_after_out", "mig_time_steps",
 	"downtime_over_budget", "dst_util_after", "dst_mem_after",
-	"same_rack", "dirty_over_bw",
+	"same_rack", "dirty_over_bw", "dst_util_1h_after",
 };
 
 static float clampf(double x, double lo, double hi)
@@ -142,7 +142,7 @@ static void host_features(const struct pol_cluster *c, unsigned int h,
 	f[5] = hh->fc.kind >= 0 ? (float)hh->fc.conf[hh->fc.kind] : 0;
 	f[6] = clampf(pol_host_util(hh), 0, 2);
 	f[7] = clampf(pol_host_util_after_out(hh), 0, 2);
-	f[9] = clampf(hh->fc.util_1h, 0, 3);
+	f[9] = clampf(hh->fc.util_1h - hh->cpu_out / hh->cores, 0, 3);
 }
 
 /* Features of moving v (on h) to d; nonzero if the mask forbids it. */
@@ -164,6 +164,9 @@ static int pair_features(const struct pol_cluster *c, unsigned int h,
 	f[13] = clampf((hd->mem_alloc + vm->mem_bytes) / hd->mem_bytes, 0, 1);
 	f[14] = pol_topo_same_rack(&c->topo, h, d) ? 1 : 0;
 	f[15] = clampf(vm->dirty_bps / pol_topo_path_bw(&c->topo, h, d), 0, 2);
+	/* a destination ramping up now is tomorrow's overload */
+	f[16] = clampf(fmax(hd->fc.util_1h, pol_host_util(hd)) +
+		       vm->cpu / hd->cores, 0, 3);
 	return 0;
 }
 
@@ -222,7 +225,7 @@ int pol_dqn_find_or_add(struct pol_dqn *q, const struct pol_cluster *c,
 
 /* Host-level features, shared by all moves of one decision. */
 static const unsigned int host_idx[] = { 0, 1, 2, 3, 4, 5, 6, 7, 9 };
-static const unsigned int pair_idx[] = { 8, 10, 11, 12, 13, 14, 15 };
+static const unsigned int pair_idx[] = { 8, 10, 11, 12, 13, 14, 15, 16 };
 
 unsigned int pol_dqn_score(struct pol_dqn *q)
 {

@@ -697,15 +697,20 @@ void pol_sim_finish(struct pol_sim *s)
 	unsigned int i;
 
 	s->st.predictable = s->st.evacuated = 0;
+	memset(s->st.pred_k, 0, sizeof(s->st.pred_k));
+	memset(s->st.evac_k, 0, sizeof(s->st.evac_k));
 	for (i = 0; i < s->n_ev; i++) {
 		const struct pol_event *e = &s->ev[i];
 
 		if (e->false_alarm || !e->precursor || e->fault_s > s->c.now_s)
 			continue;
 		s->st.predictable++;
+		s->st.pred_k[e->kind]++;
 		/* averted (never struck) or struck an empty host */
-		if (!e->struck || e->caught == 0)
+		if (!e->struck || e->caught == 0) {
 			s->st.evacuated++;
+			s->st.evac_k[e->kind]++;
+		}
 	}
 }
 

@@ -46,6 +46,7 @@ struct pol_sim_stats {
 	double bytes, mig_cpu_s;
 	unsigned int predictable, evacuated;	/* see pol_sim_finish */
 	unsigned int struck[POL_FK_COUNT];
+	unsigned int pred_k[POL_FK_COUNT], evac_k[POL_FK_COUNT];
 	unsigned int decisions;
 	double decide_ns, decide_ns_max;
 };

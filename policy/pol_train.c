@@ -49,7 +49,7 @@ void pol_train_defaults(struct pol_train_cfg *cfg)
 	cfg->episodes = 40;
 	cfg->seed = 1;
 	cfg->gamma = 0.95;
-	cfg->lr = 1e-3;
+	cfg->lr = 3e-4;
 	cfg->eps_start = 0.2;
 	cfg->eps_end = 0.02;
 	cfg->batch = 32;
@@ -64,12 +64,41 @@ void pol_train_defaults(struct pol_train_cfg *cfg)
 	cfg->demo_share_pct = 25;
 	cfg->margin = 0.3;
 	cfg->margin_w = 1.0;
+	cfg->val_every = 5;
+	cfg->val_seeds = 2;
+}
+
+/* Greedy reward on the training days with fixed validation seeds. */
+static double validate(struct pol_dqn *q, const struct pol_scenario *scn,
+		       const struct pol_trace *const *days, unsigned int n_days,
+		       unsigned int n_seeds, double *sla)
+{
+	struct pol_run_result r;
+	struct pol_policy p;
+	char err[128];
+	double sum = 0, s = 0;
+	unsigned int d, k, n = 0;
+
+	for (d = 0; d < n_days; d++)
+		for (k = 0; k < n_seeds; k++) {
+			pol_policy_init(&p, POL_P_DQN, k);
+			p.dqn = q;
+			if (pol_run_day(&p, scn, days[d], 777777 + 31 * k + d, &r,
+					err, sizeof(err)) == 0) {
+				sum += pol_run_reward(&r, scn);
+				s += r.sla_share;
+				n++;
+			}
+			pol_policy_free(&p);
+		}
+	*sla = n ? s / n : NAN;
+	return n ? sum / n : -INFINITY;
 }
 
 double pol_run_reward(const struct pol_run_result *r,
 		      const struct pol_scenario *scn)
 {
-	return -(r->st.sla_viol_s / scn->step_s) -
+	return -((r->st.sla_viol_s - r->st.viol_unpred_s) / scn->step_s) -
 	       0.05 * r->st.migrations;
 }
 
@@ -331,7 +360,8 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 	struct pol_train_log log;
 	struct train_ctx t;
 	struct pol_sim s;
-	double eps;
+	double eps, best = -INFINITY, vsla;
+	float *best_w = NULL;
 	bool demo;
 	int ret = 0;
 
@@ -354,13 +384,23 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 			   sizeof(unsigned int));
 	if (alloc_replay(&t.rb, cfg->replay) ||
 	    alloc_replay(&t.demo, cfg->demo_episodes ? cfg->replay : 1) ||
-	    !t.pending || !t.pend_disc || !t.pend_age || !t.last || !t.mig_idx || !t.mig_dst) {
+	    !t.pending || !t.pend_disc || !t.pend_age || !t.last || !t.mig_idx ||
+	    !t.mig_dst ||
+	    !(best_w = malloc(q->online.n_params * sizeof(float)))) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (ep = 0; ep < total; ep++) {
 		demo = ep < cfg->demo_episodes;
+		if (ep == 0 && cfg->val_every) {
+			/* the untrained network, for the learning curve */
+			memset(&log, 0, sizeof(log));
+			log.val_reward = validate(q, scn, days, n_days,
+						  cfg->val_seeds, &log.val_sla);
+			if (cb)
+				cb(&log, arg);
+		}
 		i = demo ? 0 : ep - cfg->demo_episodes;
 		eps = cfg->eps_start + (cfg->eps_end - cfg->eps_start) *
 		      (cfg->episodes > 1 ? (double)i / (cfg->episodes - 1) : 1);
@@ -386,23 +426,58 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 					   t.cur->cap;
 		}
 		pol_sim_finish(&s);
-		if (ep + 1 == cfg->demo_episodes)
+		if (ep + 1 == cfg->demo_episodes) {
 			for (i = 0; i < cfg->pretrain_updates; i++)
 				learn(&t, true);
-		if (demo)
+			if (cfg->val_every) {
+				memset(&log, 0, sizeof(log));
+				log.stage = 1;
+				log.val_reward = validate(q, scn, days, n_days,
+							  cfg->val_seeds, &log.val_sla);
+				if (log.val_reward > best) {
+					best = log.val_reward;
+					log.best = 1;
+					memcpy(best_w, q->online.w,
+					       q->online.n_params * sizeof(float));
+				}
+				if (cb)
+					cb(&log, arg);
+			}
+		}
+		if (demo) {
+			pol_sim_free(&s);
 			continue;	/* the curve shows the agent's episodes */
+		}
 		log.episode = ep - cfg->demo_episodes;
 		log.reward = t.ep_reward;
 		log.sla_share = pol_sim_sla_share(&s);
 		log.migrations = s.st.migrations;
 		log.eps = eps;
+		log.stage = 2;
+		log.val_reward = NAN;
+		log.val_sla = NAN;
 		pol_sim_free(&s);
+		i = ep - cfg->demo_episodes;
+		if (cfg->val_every && ((i + 1) % cfg->val_every == 0 || i == 0 ||
+				       i + 1 == cfg->episodes)) {
+			log.val_reward = validate(q, scn, days, n_days,
+						  cfg->val_seeds, &vsla);
+			log.val_sla = vsla;
+			if (log.val_reward > best) {
+				best = log.val_reward;
+				log.best = 1;
+				memcpy(best_w, q->online.w,
+				       q->online.n_params * sizeof(float));
+			}
+		}
 		if (cb)
 			cb(&log, arg);
-		continue;
 	}
+	if (best > -INFINITY)
+		memcpy(q->online.w, best_w, q->online.n_params * sizeof(float));
 	pol_nn_copy_weights(&q->target, &q->online);
 out:
+	free(best_w);
 	pol_policy_free(&t.expert);
 	free(t.rb.e);
 	free(t.demo.e);

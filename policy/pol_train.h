@@ -20,6 +20,10 @@
  * network is pre-trained on them (TD + large-margin loss), and later
  * batches keep mixing them in with the margin loss.  Exploration picks
  * among wait and the top-scored moves, not among all candidates.
+ *
+ * Checkpoints: every val_every episodes the greedy policy is run on the
+ * training days with fixed validation seeds (never the evaluation days);
+ * the best checkpoint is what pol_dqn_train() leaves in q.
  */
 #ifndef PALM_POL_TRAIN_H
 #define PALM_POL_TRAIN_H
@@ -40,6 +44,7 @@ struct pol_train_cfg {
 	double mig_cost, caught_w, reward_scale;
 	unsigned int demo_episodes, pretrain_updates, demo_share_pct;
 	double margin, margin_w;
+	unsigned int val_every, val_seeds;	/* checkpoint selection */
 };
 
 struct pol_train_log {
@@ -48,6 +53,10 @@ struct pol_train_log {
 	double sla_share;
 	unsigned int migrations, transitions;
 	double eps;
+	double val_reward;	/* greedy, training days, fixed seeds; NAN if not run */
+	double val_sla;
+	int best;		/* this checkpoint is the best so far */
+	int stage;		/* 0 untrained, 1 after demos, 2 RL episode */
 };
 
 void pol_train_defaults(struct pol_train_cfg *cfg);
@@ -56,7 +65,12 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 		  const struct pol_trace *const *days, unsigned int n_days,
 		  const struct pol_train_cfg *cfg, pol_train_cb *cb, void *arg,
 		  char *err, size_t errlen);
-/* Evaluation reward of a finished run, in the training's units. */
+/*
+ * Evaluation reward of a finished run, in the training's units:
+ * -(VM-steps of avoidable SLA violation) - 0.05 per migration.  Time on
+ * hosts killed by unannounced faults is left out: no policy but the
+ * oracle can act on it, and it would drown the learning signal.
+ */
 double pol_run_reward(const struct pol_run_result *r,
 		      const struct pol_scenario *scn);
 

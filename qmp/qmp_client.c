@@ -683,7 +683,7 @@ static int dispatch(struct qmp_client *c, enum qmp_want want,
 				*msg = m;
 				return 1;
 			}
-			qmp_set_error(c, "expected the QMP greeting, got a %s",
+			qmp_set_error(c, "expected the QMP greeting, got %s first",
 				      msg_type_name(m.type));
 			qmp_message_release(&m);
 			return -EPROTO;
@@ -865,6 +865,8 @@ int qmp_next_event(struct qmp_client *c, int timeout_ms,
 	bool late = false;
 	int r;
 
+	if (!c || !ev)
+		return -EINVAL;
 	*ev = NULL;
 	deadline = deadline_after(timeout_ms == 0 ? 0 :
 				  effective_timeout(c, timeout_ms));
@@ -897,6 +899,8 @@ int qmp_pump(struct qmp_client *c)
 {
 	int i, r;
 
+	if (!c)
+		return -EINVAL;
 	r = take_deferred(c);
 	if (r)
 		return r;

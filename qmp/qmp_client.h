@@ -77,7 +77,9 @@ const char *qmp_last_error_class(const struct qmp_client *c);
  * Next queued event, or wait up to timeout_ms for one (0: only read what
  * is available now; < 0: the client's default timeout).  Queued events
  * are returned even after the connection failed.  0 and *ev set (free
- * with qmp_event_free), -ETIMEDOUT, or another negative errno.
+ * with qmp_event_free), -ETIMEDOUT, or another negative errno; -EPROTO
+ * for a malformed or unexpected message, also one that arrived together
+ * with an earlier command's reply (reported here once, not fatal).
  */
 int qmp_next_event(struct qmp_client *c, int timeout_ms,
 		   struct qmp_event **ev);

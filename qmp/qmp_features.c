@@ -167,11 +167,16 @@ static int find_member(const json_t *obj, const char *name,
 	return 0;
 }
 
-/* Adds the member names of an object type, variants included. */
+/*
+ * Adds the member names of an object type, variants included.  visited
+ * holds the types already expanded, so that a schema whose variants
+ * refer back to their own type costs one visit per type, not k^depth.
+ */
 static int add_members(const json_t *index, const json_t *obj, json_t *set,
-		       int depth, char *err, size_t errlen)
+		       json_t *visited, int depth, char *err, size_t errlen)
 {
 	const json_t *members, *variants, *m, *n, *vt;
+	const char *vname;
 	size_t i;
 	int r;
 
@@ -195,11 +200,17 @@ static int add_members(const json_t *index, const json_t *obj, json_t *set,
 		r = follow(index, m, "type", "object", &vt, err, errlen);
 		if (r < 0)
 			return r;
-		if (r == 1 && depth < SCHEMA_VARIANT_DEPTH) {
-			r = add_members(index, vt, set, depth + 1, err, errlen);
-			if (r)
-				return r;
-		}
+		if (r == 0 || depth >= SCHEMA_VARIANT_DEPTH)
+			continue;
+		vname = json_string_value(json_object_get(vt, "name"));
+		if (json_object_get(visited, vname))
+			continue;
+		r = set_add(visited, vname);
+		if (!r)
+			r = add_members(index, vt, set, visited, depth + 1, err,
+					errlen);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -210,6 +221,7 @@ static int add_command_type(const json_t *index, const char *command,
 			    size_t errlen)
 {
 	const json_t *cmd = json_object_get(index, command), *type;
+	json_t *visited;
 	int r;
 
 	if (!cmd)
@@ -217,7 +229,14 @@ static int add_command_type(const json_t *index, const char *command,
 	r = follow(index, cmd, key, "object", &type, err, errlen);
 	if (r <= 0)
 		return r;
-	return add_members(index, type, set, 0, err, errlen);
+	visited = json_object();
+	if (!visited)
+		return -ENOMEM;
+	r = set_add(visited, json_string_value(json_object_get(type, "name")));
+	if (!r)
+		r = add_members(index, type, set, visited, 0, err, errlen);
+	json_decref(visited);
+	return r;
 }
 
 /*

@@ -238,10 +238,16 @@ static void record_end_states(struct qmp_client *src, struct qmp_client *dst,
 			      bool src_was_running,
 			      struct qmp_migration_result *res)
 {
+	double deadline = now_s() + 5;
 	bool running = false;
+	int err;
 
-	if (qmp_query_status(src, res->src_status, sizeof(res->src_status),
-			     &running) == 0) {
+	/* QEMU reports "completed" before the source leaves finish-migrate. */
+	while ((err = qmp_query_status(src, res->src_status,
+				       sizeof(res->src_status), &running)) == 0 &&
+	       !strcmp(res->src_status, "finish-migrate") && now_s() < deadline)
+		usleep(IDLE_SLICE_MS * 1000);
+	if (err == 0) {
 		/* A failed migration must never leave the guest stopped. */
 		if (res->outcome != QMP_MIG_COMPLETED && !running &&
 		    src_was_running) {

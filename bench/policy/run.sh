@@ -76,9 +76,9 @@ set terminal pngcairo size 800,500 noenhanced
 set datafile separator ','
 set datafile missing 'nan'
 set output '$OUT/learning_curve.png'
-set title 'DQN learning curve (greedy reward on training days, fixed seeds)'
+set title 'DQN learning curve: greedy validation reward (training days, fixed seeds)\n-2 = untrained, -1 = after bestfit demonstrations'
 set xlabel 'episode'
-set ylabel 'reward (VM-steps, higher is better)'
+set ylabel '-(avoidable VM-steps violated) - 0.05/migration'
 set key bottom right
 plot $plot
 GP

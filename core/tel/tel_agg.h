@@ -96,13 +96,14 @@ void tel_agg_fini(struct tel_agg *a);
 /*
  * Decode, check the sequence and apply one frame received at @now_ns.
  * Returns the number of records applied (0 for a duplicate, a frame
- * too old or a link-probe frame, which belongs to tel_probe), -EBADMSG for a rejected frame (counted in a->dec), -ENOSPC
- * when the host table is full.  @rx, when given, describes the frame.
+ * too old or a link-probe frame, which belongs to tel_probe), -EBADMSG
+ * for a rejected frame (counted in a->dec), -ENOSPC when the host table
+ * is full.  @rx, when given, describes the frame.
  */
 int tel_agg_ingest(struct tel_agg *a, const void *buf, size_t len,
 		   uint64_t now_ns, struct tel_agg_rx *rx);
 
-/* Mark hosts silent for longer than stale_after_ns; returns how many went stale now. */
+/* Mark hosts silent for over stale_after_ns; returns how many went stale now. */
 unsigned int tel_agg_tick(struct tel_agg *a, uint64_t now_ns);
 
 /* The host @id, or NULL when it never sent a valid frame. */

@@ -39,7 +39,9 @@
 #define DPDK_POOL_CACHE 256
 #define DPDK_HDRS (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		   sizeof(struct rte_udp_hdr))
-#define DPDK_TX_RETRIES 64
+#define DPDK_TX_RETRIES 256
+#define DPDK_TX_SPIN 8
+#define DPDK_TX_BACKOFF_US 10
 #define DPDK_NEIGH 64
 #define DPDK_LINK_WAIT_MS 3000
 
@@ -251,11 +253,16 @@ static int dpdk_send(struct tel_transport *t, const struct tel_msg *msgs,
 
 	if (n > t->cfg.burst)
 		n = t->cfg.burst;
+	/* all checks before the first mbuf is taken */
+	for (i = 0; i < n; i++) {
+		if (msgs[i].len > TEL_FRAME_MAX)
+			return -EMSGSIZE;
+		if (!msgs[i].addr.s_addr && !t->cfg.npeers)
+			return -EDESTADDRREQ;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned int ndest = msgs[i].addr.s_addr ? 1 : t->cfg.npeers;
 
-		if (msgs[i].len > TEL_FRAME_MAX)
-			return -EMSGSIZE;
 		for (p = 0; p < ndest; p++) {
 			struct rte_mbuf *mb;
 
@@ -274,9 +281,15 @@ static int dpdk_send(struct tel_transport *t, const struct tel_msg *msgs,
 		}
 	}
 	/* a full ring drains quickly; a stuck one must not hang us */
-	while (sent < np && tries++ < DPDK_TX_RETRIES)
-		sent += rte_eth_tx_burst(d->port_id, 0, pkts + sent,
-					 (uint16_t)(np - sent));
+	while (sent < np && tries++ < DPDK_TX_RETRIES) {
+		uint16_t k = rte_eth_tx_burst(d->port_id, 0, pkts + sent,
+					      (uint16_t)(np - sent));
+
+		/* nothing taken: give the kernel side of the port time */
+		if (!k && tries > DPDK_TX_SPIN)
+			usleep(DPDK_TX_BACKOFF_US);
+		sent += k;
+	}
 	if (sent < np) {
 		t->stats.tx_errors += np - sent;
 		rte_pktmbuf_free_bulk(pkts + sent, np - sent);

@@ -101,7 +101,11 @@ int tel_transport_kind_parse(const char *s, enum tel_transport_kind *kind);
 int tel_transport_open(const struct tel_transport_config *cfg,
 		       struct tel_transport **out);
 
-/* Frames sent (each to all its destinations), or -errno. */
+/*
+ * Frames sent (each to all its destinations), or -errno: -EMSGSIZE for a
+ * frame above TEL_FRAME_MAX, -EDESTADDRREQ for one with no destination.
+ * A destination that cannot be reached is counted in stats.tx_errors.
+ */
 static inline int tel_send(struct tel_transport *t, const struct tel_msg *msgs,
 			   unsigned int n)
 {

@@ -52,6 +52,8 @@ static int udp_send(struct tel_transport *t, const struct tel_msg *msgs,
 
 		if (msgs[i].len > TEL_FRAME_MAX)
 			return -EMSGSIZE;
+		if (!ndest)
+			return -EDESTADDRREQ;
 		for (p = 0; p < ndest; p++, nm++) {
 			if (msgs[i].addr.s_addr)
 				set_dest(&u->sa[nm], msgs[i].addr,

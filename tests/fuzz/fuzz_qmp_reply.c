@@ -120,7 +120,7 @@ static void fuzz_stream(const uint8_t *data, size_t size)
 	struct qmp_dirty_rate dr;
 	struct qmp_vcpu cpus[4];
 	struct qmp_event *ev;
-	int sv[2], r, n, i;
+	int sv[2], r, n, i, errs;
 	char st[32];
 	bool running;
 
@@ -146,15 +146,19 @@ static void fuzz_stream(const uint8_t *data, size_t size)
 	qmp_query_status(c, st, sizeof(st), &running);
 	qmp_query_cpus_fast(c, cpus, 4, &n);
 	qmp_query_dirty_rate(c, &dr);
-	for (i = 0; i < 2048; i++) {
+	/* stray malformed messages fail one call each; a dead connection
+	 * fails every call, so stop after a few errors in a row */
+	for (i = 0, errs = 0; i < 2048 && errs < 8; i++) {
 		r = qmp_next_event(c, 0, &ev);
 		if (r == 0) {
 			CHECK(strlen(ev->name) < sizeof(ev->name));
 			qmp_event_free(ev);
+			errs = 0;
 			continue;
 		}
 		if (r != -EPROTO)
 			break;
+		errs++;
 	}
 	r = qmp_pump(c);
 	/* a connection declared unusable stays so */

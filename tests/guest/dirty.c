@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "dirty.h"
 
-#define CATCHUP_MS	5
+#define CATCHUP_MS	20
 
 /* xorshift32: a few cycles per number, plenty for spreading writes. */
 static uint32_t rng_next(uint32_t *s)
@@ -36,7 +36,6 @@ void dirtier_init(struct dirtier *d, struct workset *ws,
 	d->hot_pages = (uint32_t)((uint64_t)ws->nr_pages * cfg->hot / 100);
 	if (cfg->hot && !d->hot_pages)
 		d->hot_pages = 1;
-	d->hotw = cfg->hotw;
 
 	d->step = tsc_khz / rate;
 	d->step_rem = tsc_khz % rate;
@@ -44,8 +43,9 @@ void dirtier_init(struct dirtier *d, struct workset *ws,
 	d->next_write = now;
 	/*
 	 * Make up for short stalls (a heartbeat line costs ~1 ms of port
-	 * exits under KVM) so the rate holds; drop longer debts (pause,
-	 * verify, a rate beyond reach) rather than burst.
+	 * exits under KVM, a busy host preempts the vCPU for a time slice)
+	 * so the rate holds; drop longer debts (pause, a verify of a large
+	 * set, a rate beyond reach) rather than burst.
 	 */
 	d->catchup_ticks = (uint64_t)CATCHUP_MS * tsc_khz;
 
@@ -64,7 +64,7 @@ static uint32_t pick_page(struct dirtier *d)
 	if (d->cfg->pattern == PATTERN_HOTCOLD && d->hot_pages) {
 		uint32_t cold = n - d->hot_pages;
 
-		if (!cold || rng_below(&d->rng, 100) < d->hotw)
+		if (!cold || rng_below(&d->rng, 100) < d->cfg->hotw)
 			return rng_below(&d->rng, d->hot_pages);
 		return d->hot_pages + rng_below(&d->rng, cold);
 	}

@@ -15,7 +15,6 @@ struct dirtier {
 	uint32_t rng;
 
 	uint32_t hot_pages;	/* hotcold: pages [0, hot_pages) are hot */
-	uint32_t hotw;
 
 	/* paced mode: one page every step + step_rem/rate ticks */
 	uint64_t next_write;

@@ -71,20 +71,32 @@ static void send_heartbeat(uint32_t seq, uint64_t now)
 
 static void run_verify(uint32_t seq)
 {
-	int64_t first_bad;
-	uint32_t bad = workset_verify(&ws, &first_bad);
+	struct verify_result res;
+	bool sum_ok;
 	struct line l;
+
+	workset_verify(&ws, &res);
+	sum_ok = res.gen_sum == ws.writes;
+	if (!sum_ok) {
+		line_start(&l);
+		line_str(&l, "error: verify: generations sum to ");
+		line_u64(&l, res.gen_sum);
+		line_str(&l, " but ");
+		line_u64(&l, ws.writes);
+		line_str(&l, " page writes were counted");
+		line_send(&l);
+	}
 
 	line_start(&l);
 	line_str(&l, "verify");
 	line_kv(&l, "seq", seq);
 	line_kv(&l, "pages", ws.nr_pages);
-	line_kv(&l, "bad", bad);
-	if (first_bad < 0)
+	line_kv(&l, "bad", res.bad);
+	if (res.first_bad < 0)
 		line_kvs(&l, "first_bad", "-1");
 	else
-		line_kv(&l, "first_bad", (uint64_t)first_bad);
-	line_kvs(&l, "result", bad ? "FAIL" : "ok");
+		line_kv(&l, "first_bad", (uint64_t)res.first_bad);
+	line_kvs(&l, "result", res.bad || !sum_ok ? "FAIL" : "ok");
 	line_send(&l);
 }
 

@@ -40,9 +40,11 @@ fail() {
 	failed=1
 }
 
+# Only ever run in the background: exec makes $! the QEMU (under a
+# timeout, so nothing outlives an interrupted run) and not a subshell.
 qemu() {
-	"$QEMU" -accel tcg -m 256M -display none -nodefaults -no-reboot \
-		-kernel "$ELF" "$@"
+	exec timeout 30 "$QEMU" -accel tcg -m 256M -display none -nodefaults \
+		-no-reboot -kernel "$ELF" "$@"
 }
 
 # wait_for FILE REGEX SECONDS: poll until a line matches or time runs out.
@@ -130,8 +132,9 @@ grep -q -x 'ready ws_pages=8192' "$A" ||
 grep -q '^error' "$A" && fail "A: $(grep '^error' "$A")"
 
 # Heartbeats: consecutive seq from 0, t_ms and work never going back,
-# at least 2.5 s worth, and a paced rate near 50 pages/ms (periodic
-# verifies cost a little, so allow down to 40).
+# at least 2.5 s worth, and a paced rate near 50 pages/ms: never above
+# (plus rounding), and not far below even on a busy host, where the vCPU
+# thread may not get the CPU it needs to keep up.
 awk '
 /^hb / {
 	if ($0 !~ /^hb seq=[0-9]+ t_ms=[0-9]+ work=[0-9]+ gen=[0-9]+$/) {
@@ -157,7 +160,7 @@ END {
 	if (t1 > t0) {
 		rate = (w1 - w0) / (t1 - t0)
 		printf "A: %d hb over %d guest ms, %.1f pages/ms, %d verifies\n", n, t1 - t0, rate, nv
-		if (rate < 40 || rate > 52) { print "A: rate off target"; bad = 1 }
+		if (rate < 25 || rate > 51) { print "A: rate off target"; bad = 1 }
 	}
 	exit bad
 }' "$A" || failed=1

@@ -74,11 +74,12 @@ void workset_dirty(struct workset *ws, uint32_t idx)
 	ws->writes++;
 }
 
-uint32_t workset_verify(const struct workset *ws, int64_t *first_bad)
+void workset_verify(const struct workset *ws, struct verify_result *res)
 {
+	uint64_t gen_sum = 0;
+	int64_t first_bad = -1;
 	uint32_t bad = 0;
 
-	*first_bad = -1;
 	/* Memory may have changed under us (migration): reload everything. */
 	__asm__ volatile("" ::: "memory");
 	for (uint32_t i = 0; i < ws->nr_pages; i++) {
@@ -87,17 +88,20 @@ uint32_t workset_verify(const struct workset *ws, int64_t *first_bad)
 		uint32_t v = fill_seed(i, gen);
 		uint32_t diff = (p[0] ^ PAGE_MAGIC) | (p[1] ^ i) | (p[2] ^ gen);
 
+		gen_sum += gen;
 		for (uint32_t w = FILL_FIRST; w < WORDS_PER_PAGE; w++) {
 			diff |= p[w] ^ v;
 			v += FILL_STEP;
 		}
 		if (diff) {
 			if (!bad)
-				*first_bad = i;
+				first_bad = i;
 			bad++;
 		}
 	}
-	return bad;
+	res->bad = bad;
+	res->first_bad = first_bad;
+	res->gen_sum = gen_sum;
 }
 
 void workset_corrupt(struct workset *ws, uint32_t idx)

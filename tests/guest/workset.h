@@ -24,8 +24,19 @@ void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages);
 void workset_fill(struct workset *ws);
 /* Rewrites page idx whole with the next generation. */
 void workset_dirty(struct workset *ws, uint32_t idx);
-/* Returns the number of bad pages, *first_bad the lowest (or -1). */
-uint32_t workset_verify(const struct workset *ws, int64_t *first_bad);
+struct verify_result {
+	uint32_t bad;		/* pages whose content is wrong */
+	int64_t first_bad;	/* lowest bad index, or -1 */
+	/*
+	 * Sum of gen[]: every write bumps one generation and the write
+	 * count, so it must equal ws->writes. It catches what the page
+	 * check cannot: a page and its gen[] entry both stale, or a stale
+	 * copy of the counters themselves.
+	 */
+	uint64_t gen_sum;
+};
+
+void workset_verify(const struct workset *ws, struct verify_result *res);
 /* Test hook: flips one fill word of page idx behind the verifier's back. */
 void workset_corrupt(struct workset *ws, uint32_t idx);
 

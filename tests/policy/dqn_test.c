@@ -113,8 +113,7 @@ static double eval_reward(struct pol_dqn *q, const struct pol_scenario *scn,
 	return sum / 4;
 }
 
-/* Training on a tiny scenario must beat the untrained network. */
-TEST_TIMEOUT(training_improves_reward, 90)
+static void train_and_compare(struct th_run *_run, unsigned int demos)
 {
 	struct pol_scenario scn;
 	struct pol_train_cfg cfg;
@@ -134,12 +133,27 @@ TEST_TIMEOUT(training_improves_reward, 90)
 	cfg.episodes = 30;
 	cfg.seed = 5;
 	cfg.warmup = 64;
+	cfg.val_seeds = 4;
+	cfg.demo_episodes = demos;
 	ASSERT_EQ(0, pol_dqn_train(&q, &scn, days, 1, &cfg, NULL, NULL, err,
 				   sizeof(err)));
 	after = eval_reward(&q, &scn, &ev);
-	TH_LOG("evaluation reward untrained %.2f, trained %.2f", before, after);
+	TH_LOG("%u demo episodes: held-out reward untrained %.2f, trained %.2f",
+	       demos, before, after);
 	EXPECT_TRUE(after > before);
 	pol_dqn_free(&q);
 	pol_trace_free(&tr);
 	pol_trace_free(&ev);
+}
+
+/* Training on a tiny scenario must beat the untrained network. */
+TEST_TIMEOUT(training_improves_reward, 90)
+{
+	train_and_compare(_run, 4);	/* the default: demos, then RL */
+}
+
+/* The same from scratch: pure double DQN, no demonstrations. */
+TEST_TIMEOUT(rl_from_scratch_improves_reward, 90)
+{
+	train_and_compare(_run, 0);
 }

@@ -142,6 +142,32 @@ TEST(features_tolerate_other_shapes)
 	qmp_features_free(f);
 }
 
+/* Variants that point back at their own type: one visit per type. */
+TEST_TIMEOUT(features_survive_self_referential_unions, 10)
+{
+	struct qmp_features *f = NULL;
+	json_t *s, *variants, *v;
+	size_t npar;
+	int i;
+
+	s = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:[{s:s, s:s}], s:[]}]",
+		      "name", "migrate-set-parameters", "meta-type", "command",
+		      "arg-type", "1",
+		      "name", "1", "meta-type", "object",
+		      "members", "name", "p", "type", "int", "variants");
+	ASSERT_NE_NULL(s);
+	variants = json_object_get(json_array_get(s, 1), "variants");
+	for (i = 0; i < 2000; i++) {
+		v = json_pack("{s:i, s:s}", "case", i, "type", "1");
+		ASSERT_EQ(0, json_array_append_new(variants, v));
+	}
+	ASSERT_EQ(0, qmp_features_from_json(NULL, NULL, s, &f, NULL, 0));
+	json_decref(s);
+	qmp_features_count(f, NULL, &npar, NULL);
+	EXPECT_EQ(1U, npar);
+	qmp_features_free(f);
+}
+
 TEST(features_reject_malformed_replies)
 {
 	static const struct {

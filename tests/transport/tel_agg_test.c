@@ -306,3 +306,24 @@ TEST(init_validates_config)
 	ASSERT_EQ(-EINVAL, tel_agg_init(&a, NULL));
 	ASSERT_STREQ("late", tel_seq_verdict_name(TEL_SEQ_LATE));
 }
+
+TEST(probe_frames_are_not_state)
+{
+	struct tel_agg_config cfg = { .max_hosts = 2, .stale_after_ns = 1 };
+	struct tel_frame_builder fb;
+	struct tel_record r;
+	struct tel_agg a;
+	int len;
+
+	ASSERT_EQ(0, tel_agg_init(&a, &cfg));
+	memset(&r, 0, sizeof(r));
+	r.type = TEL_REC_PROBE;
+	r.probe.op = TEL_PROBE_REQUEST;
+	tel_fb_init(&fb);
+	ASSERT_EQ(0, tel_fb_add(&fb, &r));
+	len = tel_fb_finish(&fb, 5, 0, 1);
+	ASSERT_EQ(0, tel_agg_ingest(&a, fb.buf, (size_t)len, 1, NULL));
+	ASSERT_EQ(1, a.probe_frames);
+	ASSERT_EQ(0, a.nhosts);
+	tel_agg_fini(&a);
+}

@@ -59,6 +59,12 @@ static struct tel_record sample(unsigned int type, uint32_t n)
 			.ts_ns = 45, .eta_ns = 45 + 600000000000ull, .vm_id = 9,
 		};
 		break;
+	case TEL_REC_PROBE:
+		r.probe = (struct tel_probe_rec){
+			.op = TEL_PROBE_REPORT, .index = 31, .token = 0xabcdef,
+			.train_len = 64, .t1_ns = 46, .t2_ns = 47,
+		};
+		break;
 	}
 	return r;
 }
@@ -127,6 +133,7 @@ TEST(record_sizes_are_fixed)
 	ASSERT_EQ(48, tel_rec_size(TEL_REC_LINK));
 	ASSERT_EQ(32, tel_rec_size(TEL_REC_FAULT));
 	ASSERT_EQ(32, tel_rec_size(TEL_REC_PREDICT));
+	ASSERT_EQ(32, tel_rec_size(TEL_REC_PROBE));
 	ASSERT_EQ(0, tel_rec_size(0));
 	ASSERT_EQ(0, tel_rec_size(TEL_REC_TYPE_MAX));
 	ASSERT_EQ(0, tel_rec_size(255));
@@ -143,16 +150,16 @@ TEST(round_trip_every_type)
 	int len, n, i;
 
 	len = build_all(&fb);
-	ASSERT_EQ(32 + 48 + 48 + 32 + 48 + 32 + 32, len);
+	ASSERT_EQ(32 + 48 + 48 + 32 + 48 + 32 + 32 + 32, len);
 	n = tel_frame_decode(fb.buf, (size_t)len, &hdr, recs,
 			     TEL_FRAME_MAX_RECORDS, NULL, &st);
-	ASSERT_EQ(6, n);
+	ASSERT_EQ(7, n);
 	ASSERT_EQ(1, st.ok);
 	ASSERT_EQ(TEL_FRAME_VERSION, hdr.version);
 	ASSERT_EQ(0x11223344u, hdr.sender);
 	ASSERT_EQ(0xaabbccddu, hdr.seq);
 	ASSERT_EQ(0x0807060504030201ull, hdr.ts_ns);
-	ASSERT_EQ(6, hdr.count);
+	ASSERT_EQ(7, hdr.count);
 	ASSERT_EQ(len, hdr.len);
 	for (t = TEL_REC_HOST, i = 0; t < TEL_REC_TYPE_MAX; t++, i++)
 		ASSERT_EQ(t, recs[i].type);
@@ -167,6 +174,9 @@ TEST(round_trip_every_type)
 	ASSERT_EQ(0xdeadbeefull, recs[4].fault.detail);
 	ASSERT_EQ(870, recs[5].predict.confidence_pm);
 	ASSERT_EQ(9u, recs[5].predict.vm_id);
+	ASSERT_EQ(TEL_PROBE_REPORT, recs[6].probe.op);
+	ASSERT_EQ(0xabcdefu, recs[6].probe.token);
+	ASSERT_EQ(47u, recs[6].probe.t2_ns);
 
 	/* decoding then encoding gives the same bytes */
 	tel_fb_init(&again);
@@ -179,18 +189,18 @@ TEST(round_trip_every_type)
 TEST(wire_layout_is_little_endian)
 {
 	static const uint8_t want_hdr[28] = {
-		'P', 'L', 'M', 'T', 1, 0, 6, 0,		/* magic ver flags count */
+		'P', 'L', 'M', 'T', 1, 0, 7, 0,		/* magic ver flags count */
 		0x44, 0x33, 0x22, 0x11,			/* sender */
 		0xdd, 0xcc, 0xbb, 0xaa,			/* seq */
 		1, 2, 3, 4, 5, 6, 7, 8,			/* ts */
-		0x10, 0x01, 0, 0,			/* len 272, reserved */
+		0x30, 0x01, 0, 0,			/* len 304, reserved */
 	};
 	struct tel_frame_builder fb;
 	uint8_t *vm;
 	int len;
 
 	len = build_all(&fb);
-	ASSERT_EQ(272, len);
+	ASSERT_EQ(304, len);
 	ASSERT_EQ(0, memcmp(fb.buf, want_hdr, sizeof(want_hdr)));
 	/* the VM record follows the 48-byte host record */
 	vm = fb.buf + 32 + 48;
@@ -340,15 +350,15 @@ TEST_F(bad, count)
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(TEL_REJ_COUNT, reject_of(self->buf, self->len));
 	/* more records announced than present */
-	put16(self->buf + 6, 7);
+	put16(self->buf + 6, 8);
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(TEL_REJ_COUNT, reject_of(self->buf, self->len));
 	/* fewer: bytes left over */
-	put16(self->buf + 6, 5);
+	put16(self->buf + 6, 6);
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(TEL_REJ_COUNT, reject_of(self->buf, self->len));
 	/* more than the caller can take */
-	put16(self->buf + 6, 6);
+	put16(self->buf + 6, 7);
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(-EBADMSG, tel_frame_decode(self->buf, self->len, &hdr, recs,
 					     2, &why, NULL));
@@ -382,9 +392,9 @@ TEST_F(bad, record_length)
 	put16(self->buf + 24, (uint16_t)(self->len - 8));
 	fix_check(self->buf, self->len - 8);
 	ASSERT_EQ(TEL_REJ_REC_LEN, reject_of(self->buf, self->len - 8));
-	/* a seventh record of two bytes: not even its header fits */
+	/* an eighth record of two bytes: not even its header fits */
 	put16(self->buf + 24, (uint16_t)(self->len + 2));
-	put16(self->buf + 6, 7);
+	put16(self->buf + 6, 8);
 	self->buf[self->len] = TEL_REC_HOST;
 	fix_check(self->buf, self->len + 2);
 	ASSERT_EQ(TEL_REJ_REC_LEN, reject_of(self->buf, self->len + 2));
@@ -396,6 +406,13 @@ TEST_F(bad, value)
 	self->buf[32 + 32] = 0x41;
 	self->buf[32 + 33] = 0x42;
 	self->buf[32 + 34] = 0x0f;
+	fix_check(self->buf, self->len);
+	ASSERT_EQ(TEL_REJ_VALUE, reject_of(self->buf, self->len));
+	/* a probe record with an unknown op */
+	self->buf[32 + 32] = 0;
+	self->buf[32 + 33] = 0;
+	self->buf[32 + 34] = 0;
+	self->buf[self->len - 32 + 4] = 9;
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(TEL_REJ_VALUE, reject_of(self->buf, self->len));
 }

@@ -306,3 +306,43 @@ TEST_F_TIMEOUT(net, silent_host_goes_stale, 120)
 	EXPECT_EQ(0, jint(h3, "lost"));
 	json_decref(r);
 }
+
+/*
+ * Both transports speak the same UDP frames: a kernel-UDP host and a
+ * DPDK host talk to each other in both directions.
+ */
+TEST_F_TIMEOUT(net, mixed_with_kernel_udp, 120)
+{
+	static const int to1[] = { 1, 0 }, to2[] = { 2, 0 };
+	json_t *r1, *r2, *s;
+
+	if (!variant->dpdk)
+		SKIP(return, "the dpdk variant covers the mixed case");
+	/* host 1 receives with DPDK, host 2 with the kernel */
+	ASSERT_EQ(0, start_recv(self, true, 1,
+				"--duration-ms=30000 --idle-ms=500"));
+	ASSERT_EQ(0, start_recv(self, false, 2,
+				"--duration-ms=30000 --idle-ms=500"));
+	RECV_READY_OR_SKIP(1);
+	RECV_READY_OR_SKIP(2);
+	ASSERT_EQ(0, start_send(self, false, 2, to1,
+				"--frames=1000 --records=20 --rate=4000"));
+	ASSERT_EQ(0, start_send(self, true, 1, to2,
+				"--frames=1000 --records=20 --rate=4000"));
+	s = node_finish(&self->send[1], NODE_TIMEOUT_S);
+	ASSERT_NE_NULL(s);
+	json_decref(s);
+	s = node_finish(&self->send[0], NODE_TIMEOUT_S);
+	ASSERT_NE_NULL(s);
+	json_decref(s);
+	r1 = node_finish(&self->recv[0], NODE_TIMEOUT_S);
+	r2 = node_finish(&self->recv[1], NODE_TIMEOUT_S);
+	ASSERT_NE_NULL(r1);
+	ASSERT_NE_NULL(r2);
+	expect_clean(_run, r1, 2, 1000, 20);
+	expect_clean(_run, r2, 1, 1000, 20);
+	EXPECT_EQ(0, jint(r1, "bad_records"));
+	EXPECT_EQ(0, jint(r2, "bad_records"));
+	json_decref(r1);
+	json_decref(r2);
+}

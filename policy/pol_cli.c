@@ -360,6 +360,8 @@ static const char *const met_names[N_MET] = {
 static void metrics_of(const struct pol_run_result *r,
 		       const struct pol_scenario *scn, double *m)
 {
+	int k;
+
 	m[0] = r->sla_share;
 	m[1] = r->avoidable_share;
 	m[2] = r->st.caught;
@@ -373,7 +375,7 @@ static void metrics_of(const struct pol_run_result *r,
 	m[10] = r->lat_max_us;
 	m[11] = pol_run_reward(r, scn);
 	m[12] = r->wall_s;
-	for (int k = 0; k < POL_FK_COUNT; k++)
+	for (k = 0; k < POL_FK_COUNT; k++)
 		m[13 + k] = r->st.pred_k[k] ?
 			(double)r->st.evac_k[k] / r->st.pred_k[k] : 1;
 }

@@ -109,12 +109,14 @@ static inline __attribute__((always_inline)) void
 fwd_layer1(const struct pol_nn *nn, float *a1, const float *x,
 	   const unsigned int *idx, unsigned int n, unsigned int h1)
 {
+	const float *row;
 	unsigned int k, i, j;
+	float xi;
 
 	for (k = 0; k < n; k++) {
 		i = idx ? idx[k] : k;
-		const float xi = x[i], *row = nn->w + i * h1;
-
+		xi = x[i];
+		row = nn->w + i * h1;
 		if (xi == 0)
 			continue;
 		for (j = 0; j < h1; j++)

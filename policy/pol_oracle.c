@@ -31,7 +31,7 @@ static int refresh(struct pol_policy *p)
 		free(p->fut);
 		p->fut = calloc((size_t)c->n_hosts * ORC_K, sizeof(*p->fut));
 		if (!p->fut)
-			return -1;
+			return -ENOMEM;
 		p->fut_hosts = c->n_hosts;
 	}
 	memset(p->fut, 0, (size_t)c->n_hosts * ORC_K * sizeof(*p->fut));

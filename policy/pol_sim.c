@@ -45,9 +45,10 @@ static int place_initial(struct pol_sim *s)
 
 		/* random tries spread the load, then first fit */
 		for (j = 0; j < 64 + c->n_hosts && !ok; j++) {
-			h = j < 64 ? pol_rng_below(&s->rng, c->n_hosts) : j - 64;
-			struct pol_host *hh = &c->hosts[h];
+			struct pol_host *hh;
 
+			h = j < 64 ? pol_rng_below(&s->rng, c->n_hosts) : j - 64;
+			hh = &c->hosts[h];
 			if (hh->mem_alloc + vm->mem_bytes <= 0.85 * hh->mem_bytes &&
 			    hh->vcpus_alloc + vm->vcpus <=
 			    0.9 * hh->cores * c->cpu_overcommit) {

@@ -37,7 +37,6 @@ struct train_ctx {
 	int *pending;		/* per host: transition awaiting next state */
 	float *pend_disc;	/* discount of rewards arriving for it now */
 	unsigned int *pend_age;	/* steps since the host last decided */
-	int *last;		/* per host: last transition of this step */
 	unsigned int *mig_idx, *mig_dst, n_mig;
 	unsigned long updates;
 	double ep_reward;
@@ -263,7 +262,6 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 
 	t->n_mig = 0;
 	for (h = 0; h < c->n_hosts; h++) {
-		t->last[h] = -1;
 		if (!pol_alarm_source(c, h)) {
 			/*
 			 * The chain goes on without decisions (the host's
@@ -314,7 +312,6 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 			t->pending[h] = id;
 			t->pend_disc[h] = 1;
 			t->pend_age[h] = 0;
-			t->last[h] = id;
 			learn_n++;
 			if (!pick)
 				break;
@@ -377,14 +374,13 @@ int pol_dqn_train(struct pol_dqn *q, const struct pol_scenario *scn,
 	t.pending = calloc(scn->n_hosts, sizeof(int));
 	t.pend_disc = calloc(scn->n_hosts, sizeof(float));
 	t.pend_age = calloc(scn->n_hosts, sizeof(unsigned int));
-	t.last = calloc(scn->n_hosts, sizeof(int));
 	t.mig_idx = calloc((size_t)scn->n_hosts * scn->max_mig_per_host,
 			   sizeof(unsigned int));
 	t.mig_dst = calloc((size_t)scn->n_hosts * scn->max_mig_per_host,
 			   sizeof(unsigned int));
 	if (alloc_replay(&t.rb, cfg->replay) ||
 	    alloc_replay(&t.demo, cfg->demo_episodes ? cfg->replay : 1) ||
-	    !t.pending || !t.pend_disc || !t.pend_age || !t.last || !t.mig_idx ||
+	    !t.pending || !t.pend_disc || !t.pend_age || !t.mig_idx ||
 	    !t.mig_dst ||
 	    !(best_w = malloc(q->online.n_params * sizeof(float)))) {
 		ret = -ENOMEM;
@@ -484,7 +480,6 @@ out:
 	free(t.pending);
 	free(t.pend_disc);
 	free(t.pend_age);
-	free(t.last);
 	free(t.mig_idx);
 	free(t.mig_dst);
 	return ret;

@@ -12,6 +12,8 @@ pkgs="$pkgs clang libclang-rt-14-dev"
 pkgs="$pkgs perl qemu-system-x86 iproute2 procps"
 # Telemetry transport: DPDK (virtual ports here, NICs in production).
 pkgs="$pkgs dpdk-dev libdpdk-dev"
+# eBPF telemetry: CO-RE programs, skeletons, libbpf.
+pkgs="$pkgs bpftool libbpf-dev libelf-dev zlib1g-dev llvm"
 
 missing=""
 for p in $pkgs; do

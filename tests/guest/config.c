@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
+
 #include "config.h"
 #include "line.h"
-
-#include <stddef.h>
 
 #define DEFAULT_WS	(16u << 20)
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "line.h"
-#include "io.h"
 #include "serial.h"
 
 void line_start(struct line *l)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
+
 #include "memmap.h"
 #include "config.h"
-
-#include <stdbool.h>
 
 extern char __image_end[];
 

@@ -47,15 +47,17 @@ qemu() {
 		-no-reboot -kernel "$ELF" "$@"
 }
 
-# wait_for FILE REGEX SECONDS: poll until a line matches or time runs out.
+# wait_for FILE REGEX SECONDS PID: poll until a line matches; give up when
+# time runs out or the QEMU has exited.
 wait_for() {
 	n=0
 	while [ "$n" -lt $(($3 * 10)) ]; do
 		grep -q -E "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$4" 2>/dev/null || break
 		sleep 0.1
 		n=$((n + 1))
 	done
-	return 1
+	grep -q -E "$2" "$1" 2>/dev/null
 }
 
 # --- A: paced uniform workload with periodic verify, 3 s ---------------
@@ -76,18 +78,19 @@ pids="$pids $!"
 cat "$tmp/qmp.out" >"$tmp/qmp.log" &
 pids="$pids $!"
 
-if wait_for "$tmp/b.log" '^ready ' 10; then
+if wait_for "$tmp/b.log" '^ready ' 10 "$pid_b"; then
 	# QEMU holds the fifos open read-write, so these writes cannot block
 	# unless it died; the timeout covers that case.
 	timeout 2 sh -c "printf 'xv' >'$tmp/ser.in'"
-	wait_for "$tmp/b.log" '^verify ' 3 ||
+	wait_for "$tmp/b.log" '^verify ' 3 "$pid_b" ||
 		fail "B: no verify line after 'v' on the serial port"
 	timeout 2 sh -c "printf '%s\n%s\n' \
 		'{\"execute\":\"qmp_capabilities\"}' \
 		'{\"execute\":\"send-key\",\"arguments\":{\"keys\":[{\"type\":\"qcode\",\"data\":\"v\"}]}}' \
 		>'$tmp/qmp.in'"
 	n=0
-	while [ "$n" -lt 30 ] && [ "$(grep -c '^verify ' "$tmp/b.log")" -lt 2 ]; do
+	while [ "$n" -lt 30 ] && kill -0 "$pid_b" 2>/dev/null &&
+		[ "$(grep -c '^verify ' "$tmp/b.log")" -lt 2 ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
@@ -100,7 +103,7 @@ fi
 kill "$pid_b" 2>/dev/null
 
 # 250 heartbeats: 2.5 s of guest time, two periodic verifies.
-wait_for "$tmp/a.log" '^hb seq=250 ' 15 ||
+wait_for "$tmp/a.log" '^hb seq=250 ' 15 "$pid_a" ||
 	fail "A: no hb seq=250 within 15 s"
 kill "$pid_a" 2>/dev/null
 wait "$pid_a" 2>/dev/null
@@ -116,9 +119,9 @@ qemu -serial "file:$tmp/d.log" -append "ws=16M rate=fast" 2>"$tmp/d.err" &
 pid_d=$!
 pids="$pids $pid_d"
 
-wait_for "$tmp/c.log" '^verify ' 10 ||
+wait_for "$tmp/c.log" '^verify ' 10 "$pid_c" ||
 	fail "C: no verify line"
-wait_for "$tmp/d.log" '^error' 10 ||
+wait_for "$tmp/d.log" '^error' 10 "$pid_d" ||
 	fail "D: no error line"
 kill "$pid_c" "$pid_d" 2>/dev/null
 wait 2>/dev/null

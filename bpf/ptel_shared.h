@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Record layouts shared by palm's eBPF programs (bpf/*.bpf.c) and their
+ * loader (core/telemetry/).  Fixed-width types and explicit padding only:
+ * both sides read the same bytes.
+ */
+#ifndef PALM_BPF_PTEL_SHARED_H
+#define PALM_BPF_PTEL_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Per-VM window ids live in an array indexed by tgid % this (power of 2). */
+#define PTEL_EPOCH_SLOTS 4096
+#define PTEL_MAX_VCPUS 8192		/* dirty-ring vCPU threads tracked */
+#define PTEL_MAX_TASKS 8192		/* threads with scheduler accounting */
+#define PTEL_PAGES_DEFAULT 262144	/* (VM, page) entries: 1 GiB of 4K pages */
+#define PTEL_RAS_STR 64
+
+/* One guest frame as KVM names it in the dirty ring: (tgid, slot, offset). */
+struct ptel_page_key {
+	__u32 tgid;
+	__u32 slot;		/* as_id << 16 | memslot id */
+	__u64 offset;		/* page offset within the slot */
+};
+
+/* Dirty-ring counters of one vCPU thread; only that thread writes them. */
+struct ptel_vcpu_dirty {
+	__u32 tgid;
+	__s32 vcpu_idx;		/* kvm_dirty_ring.index: KVM's vCPU index */
+	__u64 pushes;		/* every kvm_dirty_ring_push */
+	__u64 uniq;		/* pushes of a page not yet seen in this window */
+	__u64 ring_full;	/* kvm_dirty_ring_exit: vCPU stopped, ring full */
+	__u64 last_offset;	/* last page pushed, to skip repeats cheaply */
+	__u32 last_slot;
+	__u32 last_epoch;
+};
+
+/* Per-VM dirty-ring harvests (KVM_RESET_DIRTY_RINGS, per ring reset). */
+struct ptel_vm_dirty {
+	__u64 resets;
+};
+
+/* Scheduler accounting of one tracked thread (a vCPU). */
+struct ptel_task_sched {
+	__u64 oncpu_ns;		/* completed on-CPU slices */
+	__u64 wait_ns;		/* runnable but not running (run-queue wait) */
+	__u64 wakeups;
+	__u64 switches_in;
+	__u64 preempted;	/* switched out while still runnable */
+	__u64 last_in_ns;	/* bpf_ktime_get_ns of the last switch-in */
+	__u64 queued_ns;	/* when it became runnable; 0 when not queued */
+	__u32 running;		/* 1 while on a CPU */
+	__u32 pad;
+};
+
+/* Host-wide per-CPU counters, indexed by enum ptel_host_counter. */
+enum ptel_host_counter {
+	PTEL_HOST_DIRECT_RECLAIM = 0,
+	PTEL_HOST_OOM_VICTIM,
+	PTEL_HOST_MC_EVENT,
+	PTEL_HOST_NR_COUNTERS,
+};
+
+/* Ring-buffer events: only what must be seen one by one. */
+enum ptel_event_type {
+	PTEL_EV_OOM = 1,
+	PTEL_EV_MC = 2,
+};
+
+struct ptel_event {
+	__u32 type;		/* enum ptel_event_type */
+	__u32 pid;		/* OOM victim */
+	__u64 ts_ns;
+	/* ras:mc_event */
+	__u32 error_type;	/* 0 corrected, 1 uncorrected, 2 deferred, 3 fatal, 4 info */
+	__s32 error_count;
+	__u8 mc_index;
+	__s8 top_layer;
+	__s8 middle_layer;
+	__s8 lower_layer;
+	__u32 pad;
+	__u64 address;
+	char label[PTEL_RAS_STR];
+	char msg[PTEL_RAS_STR];
+};
+
+#endif /* PALM_BPF_PTEL_SHARED_H */

@@ -24,8 +24,9 @@ GUEST_LDFLAGS := -m64 -nostdlib -static -no-pie \
 	-Wl,-T,$(GUEST_DIR)/guest.ld -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000
 
+# *_test.c files here are host-side tests of the guest, not part of it.
 GUEST_C_OBJS := $(patsubst $(GUEST_DIR)/%.c,$(GUEST_OUT)/%.c.o, \
-	$(wildcard $(GUEST_DIR)/*.c))
+	$(filter-out %_test.c,$(wildcard $(GUEST_DIR)/*.c)))
 GUEST_S_OBJS := $(patsubst $(GUEST_DIR)/%.S,$(GUEST_OUT)/%.S.o, \
 	$(wildcard $(GUEST_DIR)/*.S))
 GUEST_OBJS := $(GUEST_S_OBJS) $(GUEST_C_OBJS)

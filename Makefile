@@ -147,7 +147,10 @@ check: deps
 	    prove --timer --exec '' $(patsubst %.c,build/check/%,$(TEST_SRCS)) \
 	    $(if $(TEST_SCRIPTS),$(TEST_SCRIPTS))
 
-demo: deps all
+# demo, check and bench re-read this Makefile after deps: pkg-config
+# answers only once the packages are there.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PALM_BUILD=$(BUILD) sh scripts/demo.sh
 
 fuzz: deps
@@ -165,7 +168,8 @@ fuzz: deps
 .PHONY: fuzz-targets
 fuzz-targets: $(FUZZ_BINS)
 
-bench: deps all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PALM_BUILD=$(BUILD) sh bench/run.sh
 
 clean:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Record layouts shared by palm's eBPF programs (bpf/*.bpf.c) and their
+ * Record layouts shared by palm's eBPF programs (bpf/NAME.bpf.c) and their
  * loader (core/telemetry/).  Fixed-width types and explicit padding only:
  * both sides read the same bytes.
  */
@@ -15,22 +15,22 @@
 #define PTEL_EPOCH_SLOTS 4096
 #define PTEL_MAX_VCPUS 8192		/* dirty-ring vCPU threads tracked */
 #define PTEL_MAX_TASKS 8192		/* threads with scheduler accounting */
-#define PTEL_PAGES_DEFAULT 262144	/* (VM, page) entries: 1 GiB of 4K pages */
+/*
+ * Page cells: a (VM, slot, offset) hashes to one cell holding the window id
+ * it was last seen in.  Two pages of one window in one cell count once; user
+ * space corrects for that (linear counting).  2^20 cells = 4 MiB: the
+ * random access to it is most of the per-event cost, see RESULTS.md.
+ */
+#define PTEL_PAGE_CELL_BITS 20
+#define PTEL_PAGE_CELLS (1U << PTEL_PAGE_CELL_BITS)
 #define PTEL_RAS_STR 64
-
-/* One guest frame as KVM names it in the dirty ring: (tgid, slot, offset). */
-struct ptel_page_key {
-	__u32 tgid;
-	__u32 slot;		/* as_id << 16 | memslot id */
-	__u64 offset;		/* page offset within the slot */
-};
 
 /* Dirty-ring counters of one vCPU thread; only that thread writes them. */
 struct ptel_vcpu_dirty {
 	__u32 tgid;
 	__s32 vcpu_idx;		/* kvm_dirty_ring.index: KVM's vCPU index */
 	__u64 pushes;		/* every kvm_dirty_ring_push */
-	__u64 uniq;		/* pushes of a page not yet seen in this window */
+	__u64 uniq;		/* pushes into a page cell not yet hit in this window */
 	__u64 ring_full;	/* kvm_dirty_ring_exit: vCPU stopped, ring full */
 	__u64 last_offset;	/* last page pushed, to skip repeats cheaply */
 	__u32 last_slot;

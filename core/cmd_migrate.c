@@ -18,7 +18,12 @@
 #include "core/palmctl.h"
 #include "core/parse_units.h"
 #include "generated/palm_config.h"
+#include "qmp/qmp_commands.h"
+#include "qmp/qmp_ctl.h"
+#include "qmp/qmp_ctl_commands.h"
+#include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_migration.h"
+#include "qmp/qmp_model.h"
 
 struct migrate_args {
 	const char *src_addr;
@@ -29,6 +34,26 @@ struct migrate_args {
 	bool quiet;
 	bool verify_guest;
 	struct qmp_migration_opts opts;
+	/* the controller, when --controller is given */
+	bool use_ctl;
+	enum qmp_ctl_kind kind;
+	struct qmp_model_target target;
+	bool max_time_set;
+	struct qmp_ctl_known known;
+	const char *model_path;
+	const char *trace_path;
+	double nova_scale;
+	bool explain;
+	bool predict_only;
+};
+
+/* What the controller knew and decided, for the report. */
+struct migrate_ctl {
+	struct qmp_ctl ctl;
+	struct qmp_ctl_setup setup;
+	struct qmp_model_input input;
+	bool have_input;
+	bool have_prediction;
 };
 
 /* What the idle and progress hooks need while the migration runs. */
@@ -41,6 +66,7 @@ struct migrate_watch {
 	struct guest_pause_meter dst_only;	/* verify results on the destination */
 	bool progress_on_tty;
 	bool progress_printed;
+	FILE *trace;			/* --trace: one query-migrate per line */
 };
 
 static double now_s(void)
@@ -74,16 +100,43 @@ static void usage(FILE *f)
 		"  --verify-guest        after the end, ask the test guest to verify its\n"
 		"                        memory and report the result\n"
 		"  --json                print one JSON report on stdout\n"
+		"\n"
+		"Controller (--controller) and service-level target:\n"
+		"  --controller NAME     palm (model plan, per-pass control), or a baseline:\n"
+		"                        qemu (QEMU's defaults), nova (Nova's downtime steps),\n"
+		"                        autoconverge (auto-converge always on)\n"
+		"  --max-pause MS        longest pause the guest tolerates (default 300)\n"
+		"  --max-time DURATION   longest migration (default: --budget)\n"
+		"  --max-slowdown PCT    share of the guest's dirtying palm may throttle (0)\n"
+		"  --allow-postcopy      palm may switch to post-copy\n"
+		"  --link-rate RATE      the link's rate (e.g. 100mbit): palm predicts before\n"
+		"                        the start only when it knows it\n"
+		"  --dirty-rate RATE     the guest's page-write rate (e.g. 80MiB) and\n"
+		"  --working-set SIZE    the pages it rewrites (e.g. 32MiB); without both,\n"
+		"                        palm measures them (calc-dirty-rate, ~3 s)\n"
+		"  --guest-used SIZE     non-zero RAM (default: all of it)\n"
+		"  --measure-s N         dirty-rate measurement window (default 1)\n"
+		"  --dirty-limit         the source runs KVM with a dirty ring: palm may use\n"
+		"                        set-vcpu-dirty-limit\n"
+		"  --model FILE          model coefficients (bench/migration/model.coef)\n"
+		"  --nova-scale F        scale Nova's delays and timeout by F (0 < F <= 1)\n"
+		"  --predict-only        plan and report the prediction; do not migrate\n"
+		"  --explain             list every decision with the numbers behind it\n"
+		"  --trace FILE          write each query-migrate as one JSON line\n"
 		"  --quiet               no progress line\n"
 		"\n"
-		"Exit status: 0 completed (and verified, if asked), 1 not completed or\n"
-		"verification failed (the source is left running), 2 bad arguments.\n");
+		"Exit status: 0 completed (and verified, if asked; with --predict-only:\n"
+		"feasible), 1 not completed, infeasible or verification failed (the\n"
+		"source is left running), 2 bad arguments.\n");
 }
 
 static int parse_args(int argc, char **argv, struct migrate_args *a)
 {
 	enum { OPT_NO_INCOMING = 256, OPT_LOG_SRC, OPT_LOG_DST, OPT_VERIFY,
-	       OPT_POLL };
+	       OPT_POLL, OPT_CTL, OPT_MAX_PAUSE, OPT_MAX_TIME, OPT_SLOWDOWN,
+	       OPT_POSTCOPY, OPT_LINK, OPT_DIRTY, OPT_WS, OPT_USED, OPT_MEASURE,
+	       OPT_DIRTY_LIMIT, OPT_MODEL, OPT_NOVA_SCALE, OPT_PREDICT,
+	       OPT_EXPLAIN, OPT_TRACE };
 	static const struct option longopts[] = {
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
@@ -96,6 +149,22 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		{ "guest-log-src", required_argument, NULL, OPT_LOG_SRC },
 		{ "guest-log-dst", required_argument, NULL, OPT_LOG_DST },
 		{ "verify-guest", no_argument, NULL, OPT_VERIFY },
+		{ "controller", required_argument, NULL, OPT_CTL },
+		{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
+		{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+		{ "max-slowdown", required_argument, NULL, OPT_SLOWDOWN },
+		{ "allow-postcopy", no_argument, NULL, OPT_POSTCOPY },
+		{ "link-rate", required_argument, NULL, OPT_LINK },
+		{ "dirty-rate", required_argument, NULL, OPT_DIRTY },
+		{ "working-set", required_argument, NULL, OPT_WS },
+		{ "guest-used", required_argument, NULL, OPT_USED },
+		{ "measure-s", required_argument, NULL, OPT_MEASURE },
+		{ "dirty-limit", no_argument, NULL, OPT_DIRTY_LIMIT },
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "nova-scale", required_argument, NULL, OPT_NOVA_SCALE },
+		{ "predict-only", no_argument, NULL, OPT_PREDICT },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -106,6 +175,10 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 
 	memset(a, 0, sizeof(*a));
 	qmp_migration_opts_init(&a->opts);
+	qmp_ctl_known_init(&a->known);
+	/* QEMU's own default downtime limit, as a pause the guest sees */
+	a->target.max_pause_ms = 300;
+	a->nova_scale = 1;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -161,6 +234,103 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		case OPT_VERIFY:
 			a->verify_guest = true;
 			break;
+		case OPT_CTL:
+			if (qmp_ctl_kind_parse(optarg, &a->kind)) {
+				fprintf(stderr, "palmctl migrate: --controller is palm, qemu, nova or autoconverge, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->use_ctl = true;
+			break;
+		case OPT_MAX_PAUSE:
+			if (parse_int64(optarg, 1, 3600 * 1000, &v)) {
+				fprintf(stderr, "palmctl migrate: --max-pause wants milliseconds (1..3600000), not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->target.max_pause_ms = v;
+			break;
+		case OPT_MAX_TIME:
+			if (parse_duration_s(optarg, &a->target.max_total_s) ||
+			    a->target.max_total_s <= 0) {
+				fprintf(stderr, "palmctl migrate: --max-time wants a duration (30s, 2m), not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->max_time_set = true;
+			break;
+		case OPT_SLOWDOWN:
+			if (parse_int64(optarg, 0, 99, &v)) {
+				fprintf(stderr, "palmctl migrate: --max-slowdown wants a percentage 0..99, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->target.max_slowdown = v / 100.0;
+			break;
+		case OPT_POSTCOPY:
+			a->target.allow_postcopy = true;
+			break;
+		case OPT_LINK:
+		case OPT_DIRTY:
+		case OPT_WS:
+		case OPT_USED:
+			/* "0" needs no unit: an idle guest, nothing written */
+			if (opt != OPT_LINK && !strcmp(optarg, "0"))
+				v = 0;
+			else if (parse_rate_bps(optarg, &v) || v <= 0)
+				v = -1;
+			if (v < 0) {
+				fprintf(stderr, "palmctl migrate: '%s' wants a %s with a unit, not '%s'\n",
+					opt == OPT_LINK ? "--link-rate" : opt == OPT_DIRTY ? "--dirty-rate" :
+					opt == OPT_WS ? "--working-set" : "--guest-used",
+					opt == OPT_LINK || opt == OPT_DIRTY ? "rate (100mbit, 80MiB)" :
+									      "size (32MiB)",
+					optarg);
+				return -EINVAL;
+			}
+			if (opt == OPT_LINK)
+				a->known.link_bps = v;
+			else if (opt == OPT_DIRTY)
+				a->known.dirty_bps = v;
+			else if (opt == OPT_WS)
+				a->known.ws_bytes = v;
+			else
+				a->known.used_bytes = v;
+			break;
+		case OPT_MEASURE:
+			if (parse_int64(optarg, 1, 60, &v)) {
+				fprintf(stderr, "palmctl migrate: --measure-s wants 1..60, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->known.measure_s = (int)v;
+			break;
+		case OPT_DIRTY_LIMIT:
+			a->known.want_dirty_limit = true;
+			break;
+		case OPT_MODEL:
+			a->model_path = optarg;
+			break;
+		case OPT_NOVA_SCALE: {
+			char *end;
+
+			a->nova_scale = strtod(optarg, &end);
+			if (*end || !(a->nova_scale > 0 && a->nova_scale <= 1)) {
+				fprintf(stderr, "palmctl migrate: --nova-scale wants 0 < F <= 1, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_PREDICT:
+			a->predict_only = true;
+			break;
+		case OPT_EXPLAIN:
+			a->explain = true;
+			break;
+		case OPT_TRACE:
+			a->trace_path = optarg;
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -185,6 +355,18 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if ((a->known.dirty_bps >= 0) != (a->known.ws_bytes >= 0)) {
+		fprintf(stderr, "palmctl migrate: --dirty-rate and --working-set go together\n");
+		return -EINVAL;
+	}
+	if (a->predict_only && !a->use_ctl) {
+		fprintf(stderr, "palmctl migrate: --predict-only needs --controller\n");
+		return -EINVAL;
+	}
+	if (!a->max_time_set)
+		a->target.max_total_s = a->opts.budget_s;
+	else if (a->use_ctl && a->kind == QMP_CTL_PALM)
+		a->opts.budget_s = a->target.max_total_s;
 	if (a->verify_guest && !(a->dst_log && a->dst_addr)) {
 		fprintf(stderr, "palmctl migrate: --verify-guest needs --dst and --guest-log-dst\n");
 		return -EINVAL;
@@ -222,11 +404,35 @@ static void idle_hook(void *ctx)
 	watch_logs(ctx);
 }
 
+static void trace_sample(FILE *f, const struct qmp_migrate_info *info,
+			 double elapsed_s)
+{
+	json_t *o = json_pack("{s:f, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
+			      "t", elapsed_s, "status", info->status,
+			      "transferred", (json_int_t)info->ram_transferred,
+			      "remaining", (json_int_t)info->ram_remaining,
+			      "total", (json_int_t)info->ram_total,
+			      "dirty_pages_rate", (json_int_t)info->ram_dirty_pages_rate,
+			      "dirty_sync_count", (json_int_t)info->ram_dirty_sync_count,
+			      "page_size", (json_int_t)info->ram_page_size,
+			      "mbps", info->ram_mbps,
+			      "expected_downtime", (json_int_t)info->expected_downtime_ms,
+			      "cpu_throttle_percentage", (json_int_t)info->cpu_throttle_percentage);
+
+	if (!o)
+		return;
+	json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(o);
+}
+
 static void progress_hook(void *ctx, const struct qmp_migrate_info *info,
 			  uint64_t passes, double elapsed_s)
 {
 	struct migrate_watch *w = ctx;
 
+	if (w->trace)
+		trace_sample(w->trace, info, elapsed_s);
 	if (!w->progress_on_tty)
 		return;
 	fprintf(stderr,
@@ -315,9 +521,82 @@ static int verify_guest(struct qmp_client *dst, struct migrate_watch *w,
 	return -ETIMEDOUT;
 }
 
+static json_t *prediction_json(const struct migrate_ctl *mc)
+{
+	const struct qmp_model_plan *p = &mc->ctl.plan;
+	const struct qmp_model_input *in = &mc->input;
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		      "mode", qmp_model_mode_name(p->mode),
+		      "reason", p->reason,
+		      "converges", p->pred.converges,
+		      "passes", p->pred.passes,
+		      "total_s", p->pred.total_s,
+		      "bytes", p->pred.bytes,
+		      "downtime_ms", p->pred.downtime_ms,
+		      "pause_ms", p->pred.pause_ms,
+		      "goodput_mbps", p->pred.goodput_bps * 8 / 1e6,
+		      "downtime_limit_ms", p->downtime_limit_ms,
+		      "throttle", p->throttle);
+	if (!o)
+		return NULL;
+	if (p->mode == QMP_MODEL_INFEASIBLE)
+		json_object_set_new(o, "needs",
+				    json_pack("{s:f, s:f}",
+					      "pause_ms", p->needed_pause_ms,
+					      "link_mbps", p->needed_link_bps * 8 / 1e6));
+	json_object_set_new(o, "input",
+			    json_pack("{s:f, s:f, s:f, s:f, s:f}",
+				      "ram_bytes", in->ram_bytes,
+				      "used_bytes", in->used_bytes,
+				      "ws_bytes", in->ws_bytes,
+				      "dirty_bytes_per_s", in->dirty_bps,
+				      "link_bytes_per_s", in->link_bps));
+	return o;
+}
+
+static json_t *decisions_json(const struct qmp_ctl *ctl)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; arr && i < ctl->nlog; i++)
+		json_array_append_new(arr, json_pack("{s:f, s:s, s:f, s:s}",
+						     "t_s", ctl->log[i].t_s,
+						     "action", ctl->log[i].action,
+						     "value", ctl->log[i].value,
+						     "why", ctl->log[i].why));
+	return arr;
+}
+
+static void controller_json(json_t *rep, const struct migrate_args *a,
+			    const struct migrate_ctl *mc,
+			    const struct qmp_migration_result *r)
+{
+	json_object_set_new(rep, "controller",
+			    json_string(a->use_ctl ? qmp_ctl_kind_name(a->kind) : "none"));
+	json_object_set_new(rep, "postcopy", json_boolean(r->postcopy));
+	if (!a->use_ctl)
+		return;
+	json_object_set_new(rep, "target",
+			    json_pack("{s:f, s:f, s:f, s:b}",
+				      "max_pause_ms", a->target.max_pause_ms,
+				      "max_time_s", a->target.max_total_s,
+				      "max_slowdown", a->target.max_slowdown,
+				      "allow_postcopy", a->target.allow_postcopy));
+	if (mc->have_prediction)
+		json_object_set_new(rep, "prediction", prediction_json(mc));
+	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));
+	if (mc->ctl.log_dropped)
+		json_object_set_new(rep, "decisions_dropped",
+				    json_integer(mc->ctl.log_dropped));
+}
+
 static json_t *report_json(const struct migrate_args *a,
 			   const struct qmp_migration_result *r,
-			   const struct migrate_watch *w, bool verified,
+			   const struct migrate_watch *w,
+			   const struct migrate_ctl *mc, bool verified,
 			   const char *verify_error)
 {
 	const struct qmp_migrate_info *i = &r->last;
@@ -354,6 +633,7 @@ static json_t *report_json(const struct migrate_args *a,
 				      "downtime_limit_ms", (json_int_t)a->opts.downtime_limit_ms,
 				      "max_bandwidth_bytes_per_s", (json_int_t)a->opts.max_bandwidth_bps,
 				      "budget_s", a->opts.budget_s));
+	controller_json(rep, a, mc, r);
 
 	if (!a->src_log && !a->dst_log)
 		return rep;
@@ -361,6 +641,15 @@ static json_t *report_json(const struct migrate_args *a,
 			  "heartbeats", (json_int_t)w->pause.heartbeats,
 			  "skipped_heartbeats", (json_int_t)w->pause.seq_jumps,
 			  "period_ms", (json_int_t)w->pause.period_ms);
+	/* page writes the guest did while palm watched, for its slowdown */
+	if (w->pause.have_first && w->pause.have_last) {
+		json_object_set_new(guest, "work_pages",
+				    json_integer((json_int_t)(w->pause.last_work -
+							      w->pause.first_work)));
+		json_object_set_new(guest, "work_window_s",
+				    json_real(w->pause.last_arrival_s -
+					      w->pause.first_arrival_s));
+	}
 	if (w->pause.heartbeats >= 2 && a->src_log && a->dst_log &&
 	    w->dst_only.heartbeats > 0) {
 		json_object_set_new(guest, "pause_ms",
@@ -385,6 +674,23 @@ static json_t *report_json(const struct migrate_args *a,
 	}
 	json_object_set_new(rep, "guest", guest);
 	return rep;
+}
+
+static void explain_text(const struct qmp_ctl *ctl)
+{
+	int i;
+
+	printf("decisions (%s):\n", qmp_ctl_kind_name(ctl->kind));
+	for (i = 0; i < ctl->nlog; i++) {
+		const struct qmp_ctl_decision *d = &ctl->log[i];
+
+		if (d->t_s < 0)
+			printf("   before  %-15s %s\n", d->action, d->why);
+		else
+			printf("  %6.2fs  %-15s %s\n", d->t_s, d->action, d->why);
+	}
+	if (ctl->log_dropped)
+		printf("  (%d later decisions not kept)\n", ctl->log_dropped);
 }
 
 static void report_text(const json_t *rep)
@@ -429,12 +735,86 @@ static void report_text(const json_t *rep)
 	}
 }
 
+/*
+ * Features, measurements and the controller's plan.  Fills res (not
+ * started or infeasible) when the migration must not start.
+ */
+static int setup_controller(const struct migrate_args *a,
+			    struct qmp_client *src, struct qmp_client *dst,
+			    struct migrate_ctl *mc,
+			    struct qmp_migration_result *res)
+{
+	struct qmp_model_coef coef;
+	struct qmp_nova_opts nova;
+	struct qmp_ctl_caps caps;
+	char err[320] = "";
+	int ret;
+
+	qmp_model_coef_defaults(&coef);
+	if (a->model_path) {
+		ret = qmp_model_coef_load(a->model_path, &coef, err, sizeof(err));
+		if (ret) {
+			snprintf(res->reason, sizeof(res->reason), "model: %.240s", err);
+			return ret;
+		}
+	}
+	qmp_ctl_init(&mc->ctl, a->kind, &coef, &a->target);
+	ret = qmp_ctl_probe_caps(src, dst, &a->known, &caps, err, sizeof(err));
+	if (ret)
+		goto fail;
+	if (a->kind == QMP_CTL_PALM) {
+		ret = qmp_ctl_probe_input(src, &a->known, &mc->input,
+					  &mc->have_prediction, err, sizeof(err));
+		if (ret)
+			goto fail;
+		mc->have_input = mc->have_prediction;
+	} else {
+		uint64_t ram;
+
+		ret = qmp_query_ram_size(src, &ram);
+		if (ret) {
+			snprintf(err, sizeof(err), "source: %s", qmp_last_error(src));
+			goto fail;
+		}
+		memset(&mc->input, 0, sizeof(mc->input));
+		mc->input.ram_bytes = (double)ram;
+		mc->have_input = true;
+		qmp_nova_opts_defaults(&nova);
+		nova.time_scale = a->nova_scale;
+		if (a->kind == QMP_CTL_NOVA &&
+		    qmp_nova_schedule(&nova, mc->input.ram_bytes, &mc->ctl.nova)) {
+			snprintf(err, sizeof(err), "Nova schedule: bad options");
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
+	ret = qmp_ctl_plan(&mc->ctl, mc->have_input ? &mc->input : NULL, &caps,
+			   &mc->setup);
+	if (ret == -ECANCELED) {
+		res->outcome = QMP_MIG_INFEASIBLE;
+		snprintf(res->reason, sizeof(res->reason), "%s",
+			 mc->ctl.plan.reason);
+		return ret;
+	}
+	if (ret == -EOPNOTSUPP)
+		snprintf(err, sizeof(err), "this QEMU lacks what the %s controller needs",
+			 qmp_ctl_kind_name(a->kind));
+	else if (ret)
+		snprintf(err, sizeof(err), "the %s controller could not plan: %s",
+			 qmp_ctl_kind_name(a->kind), strerror(-ret));
+fail:
+	if (ret)
+		snprintf(res->reason, sizeof(res->reason), "%.250s", err);
+	return ret;
+}
+
 int palmctl_migrate(int argc, char **argv)
 {
 	struct qmp_migration_hooks hooks = { 0 };
 	struct qmp_client *src = NULL, *dst = NULL;
 	struct qmp_migration_result res;
 	struct migrate_watch w = { 0 };
+	static struct migrate_ctl mc;	/* large: the decision log */
 	char verify_error[256] = "";
 	struct migrate_args a;
 	bool verified = false;
@@ -468,6 +848,27 @@ int palmctl_migrate(int argc, char **argv)
 		}
 	}
 
+	if (a.use_ctl) {
+		if (setup_controller(&a, src, dst, &mc, &res))
+			goto report;
+		a.opts.ctl = &mc.ctl;
+		a.opts.setup = &mc.setup;
+		if (a.predict_only) {
+			snprintf(res.reason, sizeof(res.reason), "%s",
+				 mc.have_prediction ? mc.ctl.plan.reason :
+						      "no prediction without --link-rate");
+			goto report;
+		}
+	}
+	if (a.trace_path) {
+		w.trace = fopen(a.trace_path, "w");
+		if (!w.trace) {
+			snprintf(res.reason, sizeof(res.reason), "--trace %s: %s",
+				 a.trace_path, strerror(errno));
+			goto report;
+		}
+	}
+
 	w.progress_on_tty = !a.quiet && isatty(STDERR_FILENO);
 	hooks.progress = progress_hook;
 	hooks.idle = idle_hook;
@@ -489,10 +890,13 @@ int palmctl_migrate(int argc, char **argv)
 	}
 
 report:
-	if (res.outcome != QMP_MIG_COMPLETED)
+	if (a.predict_only && res.outcome == QMP_MIG_NOT_STARTED &&
+	    mc.have_prediction)
+		ret = PALMCTL_OK;
+	else if (res.outcome != QMP_MIG_COMPLETED)
 		fprintf(stderr, "palmctl migrate: %s: %s\n",
 			qmp_migration_outcome_name(res.outcome), res.reason);
-	rep = report_json(&a, &res, &w, verified, verify_error);
+	rep = report_json(&a, &res, &w, &mc, verified, verify_error);
 	if (!rep) {
 		fprintf(stderr, "palmctl migrate: out of memory for the report\n");
 		goto out;
@@ -503,11 +907,15 @@ report:
 	} else {
 		report_text(rep);
 	}
+	if (a.explain && a.use_ctl)
+		explain_text(&mc.ctl);
 	if (res.outcome == QMP_MIG_COMPLETED &&
 	    (!a.verify_guest || (verified && w.dst_only.last_verify.ok)))
 		ret = PALMCTL_OK;
 out:
 	json_decref(rep);
+	if (w.trace)
+		fclose(w.trace);
 	if (w.have_src_tail)
 		guest_tail_close(&w.src_tail);
 	if (w.have_dst_tail)

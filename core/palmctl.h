@@ -4,6 +4,7 @@
 #define PALM_PALMCTL_H
 
 int palmctl_migrate(int argc, char **argv);
+int palmctl_top(int argc, char **argv);
 int palmctl_version(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */

@@ -11,6 +11,7 @@ static const struct palmctl_cmd {
 	const char *help;
 } cmds[] = {
 	{ "migrate", palmctl_migrate, "live-migrate a guest between two QEMUs and report, measured" },
+	{ "top", palmctl_top, "live view of this host's VMs: dirty rate, working set, vCPU load, pressure" },
 	{ "version", palmctl_version, "print the version and what this build contains" },
 };
 

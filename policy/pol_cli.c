@@ -20,7 +20,7 @@
 #define ERRLEN 512
 
 struct cli_opts {
-	const char *scenario, *traces, *policy, *out, *json, *curve;
+	const char *scenario, *traces, *policy, *out, *json, *curve, *init;
 	char days_buf[1024], train_buf[1024];	/* argv is left untouched */
 	const char *days[MAX_DAYS], *train_days[MAX_DAYS];
 	unsigned int n_days, n_train_days;
@@ -37,6 +37,7 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  train    --train-days D1,D2 --out FILE [--episodes N] [--seed S]\n"
 	      "           [--curve CSV] [--eval-every N] [--demo-episodes N]\n"
+	      "           [--init FILE (resume from a policy file)]\n"
 	      "           [--pretrain-updates N] [--lr-micro N (learning rate x 1e6)]\n"
 	      "           [--mig-cost-milli N (VM-steps x 1000 per migration)]\n"
 	      "  eval     --days D1,D2 [--policy F1,F2..] [--seeds N] [--policies a,b]\n"
@@ -151,6 +152,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			o->traces = v;
 		else if (!strcmp(k, "--policy"))
 			o->policy = v;
+		else if (!strcmp(k, "--init"))
+			o->init = v;
 		else if (!strcmp(k, "--out"))
 			o->out = v;
 		else if (!strcmp(k, "--json"))
@@ -307,8 +310,15 @@ static int cmd_train(const struct cli_opts *o)
 		free_days(tr, o->n_train_days);
 		return 1;
 	}
+	if (o->init && pol_file_load(&q, o->init, NULL, err, sizeof(err))) {
+		fprintf(stderr, "policy train: --init: %s\n", err);
+		pol_dqn_free(&q);
+		free_days(tr, o->n_train_days);
+		return 1;
+	}
 	memset(&cc, 0, sizeof(cc));
 	cc.q = &q;
+	cc.ckpt = o->out;	/* every new best is written at once */
 	if (o->curve) {
 		cc.f = fopen(o->curve, "w");
 		if (!cc.f)
@@ -813,8 +823,8 @@ static int cmd_latency(const struct cli_opts *o)
 		fprintf(stderr, "policy: %s: %s\n", o->json, strerror(errno));
 	if (js)
 		fprintf(js, "{\"reps\": %u, \"results\": [", o->reps);
-	printf("%-8s %7s %7s %12s %12s\n", "policy", "hosts", "vms",
-	       "mean_us", "p99_us");
+	printf("%-8s %7s %7s %10s %10s %10s\n", "policy", "hosts", "vms",
+	       "median_us", "mean_us", "p99_us");
 	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		struct pol_sim s;
 		unsigned int nh = o->hosts ? o->hosts : sizes[si];
@@ -855,14 +865,15 @@ static int cmd_latency(const struct cli_opts *o)
 				hh->fc = keep;
 			}
 			qsort(lat, o->reps, sizeof(double), cmp_dbl);
-			printf("%-8s %7u %7u %12.1f %12.1f\n",
+			printf("%-8s %7u %7u %10.1f %10.1f %10.1f\n",
 			       pol_policy_name(kinds[k]), nh, scn.n_vms,
-			       sum / o->reps, lat[(o->reps * 99) / 100]);
+			       lat[o->reps / 2], sum / o->reps,
+			       lat[(o->reps * 99) / 100]);
 			if (js)
-				fprintf(js, "%s\n {\"policy\": \"%s\", \"hosts\": %u, \"vms\": %u, \"mean_us\": %.2f, \"p99_us\": %.2f}",
+				fprintf(js, "%s\n {\"policy\": \"%s\", \"hosts\": %u, \"vms\": %u, \"median_us\": %.2f, \"mean_us\": %.2f, \"p99_us\": %.2f}",
 					si || k ? "," : "", pol_policy_name(kinds[k]),
-					nh, scn.n_vms, sum / o->reps,
-					lat[(o->reps * 99) / 100]);
+					nh, scn.n_vms, lat[o->reps / 2],
+					sum / o->reps, lat[(o->reps * 99) / 100]);
 			pol_policy_free(&p);
 		}
 		pol_sim_free(&s);

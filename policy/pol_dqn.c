@@ -101,7 +101,7 @@ static unsigned int screen_dsts(struct pol_dqn *q, const struct pol_cluster *c,
 {
 	unsigned int near[POL_DQN_TOPK / 2], far[POL_DQN_TOPK / 2];
 	double kn[POL_DQN_TOPK / 2], kf[POL_DQN_TOPK / 2];
-	unsigned int nn = 0, nf = 0, d, i, n = 0, k;
+	unsigned int nn = 0, nf = 0, d, i, n = 0;
 	const unsigned int half = POL_DQN_TOPK / 2;
 
 	for (d = 0; d < c->n_hosts; d++) {
@@ -116,11 +116,10 @@ static unsigned int screen_dsts(struct pol_dqn *q, const struct pol_cluster *c,
 		else
 			topk_insert(far, kf, &nf, half, d, key);
 	}
-	/* fill unused rack slots from the other list, then merge */
+	/* at most TOPK/2 in the rack and TOPK/2 elsewhere */
 	for (i = 0; i < nn; i++)
 		q->dsts[n++] = near[i];
-	k = POL_DQN_TOPK - nn;
-	for (i = 0; i < nf && i < k; i++)
+	for (i = 0; i < nf; i++)
 		q->dsts[n++] = far[i];
 	return n;
 }
@@ -203,6 +202,8 @@ int pol_dqn_candidates(struct pol_dqn *q, const struct pol_cluster *c,
 		}
 		nv += any;
 	}
+	q->wait_ok = q->n_cand < 2 ||
+		     pol_host_util_after_out(&c->hosts[h]) <= 1.0;
 	return 0;
 }
 
@@ -230,11 +231,12 @@ static const unsigned int pair_idx[] = { 8, 10, 11, 12, 13, 14, 15, 16 };
 unsigned int pol_dqn_score(struct pol_dqn *q)
 {
 	float pre[POL_NN_MAX];
-	unsigned int i, best = 0;
+	unsigned int i, best;
 
 	q->q[0] = pol_nn_forward(&q->online, q->feat, NULL);
 	if (q->n_cand < 2)
 		return 0;
+	best = q->wait_ok ? 0 : 1;
 	/* layer 1 of the shared part once, then only the pair features */
 	pol_nn_pre(&q->online, q->feat + POL_DQN_F, host_idx,
 		   sizeof(host_idx) / sizeof(host_idx[0]), pre);
@@ -261,8 +263,8 @@ int pol_dqn_decide(struct pol_dqn *q, const struct pol_cluster *c,
 		return ret;
 	if (eps > 0 && r && pol_rng_uniform(r) < eps) {
 		/* explore: wait half the time, else any feasible move */
-		pick = pol_rng_uniform(r) < 0.5 || q->n_cand == 1 ? 0 :
-			1 + pol_rng_below(r, q->n_cand - 1);
+		pick = (q->wait_ok && pol_rng_uniform(r) < 0.5) ||
+		       q->n_cand == 1 ? 0 : 1 + pol_rng_below(r, q->n_cand - 1);
 	} else {
 		pick = pol_dqn_score(q);
 	}

@@ -4,10 +4,15 @@
  * candidate of a source host from per-candidate features, plus a "wait"
  * candidate; the highest score wins.  The same weights therefore work
  * for any cluster size.
+ *
+ * Masking: moves only where pol_cluster_feasible() allows; and "wait"
+ * is masked while the host stays above capacity even after the VMs
+ * already leaving it (a host in violation must act if it can).
  */
 #ifndef PALM_POL_DQN_H
 #define PALM_POL_DQN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/pol_cluster.h"
@@ -32,6 +37,7 @@ struct pol_dqn {
 	float *q;
 	unsigned int *dsts;		/* screened destinations */
 	float base[POL_DQN_F];		/* host part of the features */
+	bool wait_ok;			/* false: wait is masked out */
 };
 
 int pol_dqn_init(struct pol_dqn *q, uint64_t seed);

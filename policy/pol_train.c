@@ -226,7 +226,7 @@ static int choose(struct train_ctx *t, const struct pol_cluster *c,
 		  unsigned int h, double eps, bool demo, int *pick)
 {
 	struct pol_dqn *q = t->q;
-	unsigned int idx[EXPLORE_TOP], n;
+	unsigned int idx[EXPLORE_TOP], n, i;
 	struct pol_order o;
 	int r;
 
@@ -243,7 +243,9 @@ static int choose(struct train_ctx *t, const struct pol_cluster *c,
 	}
 	if (pol_rng_uniform(&t->rng) < eps) {
 		n = top_cands(q, idx, EXPLORE_TOP, -1);
-		*pick = (int)idx[pol_rng_below(&t->rng, n)];
+		/* idx[0] is wait: skip it where it is masked */
+		i = q->wait_ok || n < 2 ? 0 : 1;
+		*pick = (int)idx[i + pol_rng_below(&t->rng, n - i)];
 	}
 	return 0;
 }
@@ -280,7 +282,11 @@ static int train_step(struct train_ctx *t, struct pol_sim *s, double eps,
 				struct tr_entry *p = &rb->e[t->pending[h]];
 
 				n = top_cands(q, idx, NEXT_MAX, -1);
-				copy_set(q, idx, n, p->next);
+				/* the target's max only over allowed actions */
+				if (!q->wait_ok && n > 1)
+					copy_set(q, idx + 1, --n, p->next);
+				else
+					copy_set(q, idx, n, p->next);
 				p->n_next = (uint8_t)n;
 				p->done = 0;
 				p->disc = t->pend_disc[h];

@@ -2,6 +2,8 @@
 /* Driving one migration over QMP; see qmp_migration.h. */
 #include "qmp/qmp_migration.h"
 
+#include "qmp/qmp_ctl_backend.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 #define CANCEL_GRACE_S 10.0
 /* How long a destination may take to load the last pass and start. */
 #define DESTINATION_LOAD_S 30.0
+/* How long QEMU may take to publish the figures of a completed run. */
+#define FINAL_FIGURES_S 2.0
 
 static double now_s(void)
 {
@@ -47,6 +51,10 @@ const char *qmp_migration_outcome_name(enum qmp_migration_outcome outcome)
 		return "destination-lost";
 	case QMP_MIG_NOT_STARTED:
 		return "not-started";
+	case QMP_MIG_ABORTED:
+		return "aborted";
+	case QMP_MIG_INFEASIBLE:
+		return "infeasible";
 	}
 	return "unknown";
 }
@@ -137,6 +145,7 @@ static int check_ends(struct qmp_client *src, struct qmp_client *dst,
 
 static int prepare(struct qmp_client *src, struct qmp_client *dst,
 		   const struct qmp_migration_opts *o,
+		   struct qmp_ctl_backend *be,
 		   struct qmp_migration_result *res)
 {
 	json_t *params;
@@ -168,13 +177,21 @@ static int prepare(struct qmp_client *src, struct qmp_client *dst,
 				    json_integer(o->max_bandwidth_bps));
 	if (json_object_size(params) == 0) {
 		json_decref(params);
-		return 0;
+	} else {
+		err = qmp_migrate_set_parameters(src, params);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "source: migrate-set-parameters: %s",
+				 qmp_last_error(src));
+			return err;
+		}
 	}
-	err = qmp_migrate_set_parameters(src, params);
+	if (!o->setup)
+		return 0;
+	err = be->setup(be, o->setup);
 	if (err)
 		snprintf(res->reason, sizeof(res->reason),
-			 "source: migrate-set-parameters: %s",
-			 qmp_last_error(src));
+			 "controller setup: %s", be->error(be));
 	return err;
 }
 
@@ -210,6 +227,25 @@ static void await_destination(struct qmp_client *dst,
 			return;
 		}
 		idle_for(hooks, IDLE_SLICE_MS);
+	}
+}
+
+/*
+ * QEMU sets "completed" a moment before it fills in total-time and
+ * downtime (migration_calculate_complete runs after the state change).
+ */
+static void await_final_figures(struct qmp_client *src,
+				const struct qmp_migration_hooks *hooks,
+				struct qmp_migrate_info *info)
+{
+	double deadline = now_s() + FINAL_FIGURES_S;
+	struct qmp_migrate_info again;
+
+	while (info->total_time_ms <= 0 && now_s() < deadline) {
+		idle_for(hooks, IDLE_SLICE_MS);
+		if (qmp_query_migrate(src, &again) == 0 &&
+		    !strcmp(again.status, "completed"))
+			*info = again;
 	}
 }
 
@@ -277,6 +313,37 @@ static void record_end_states(struct qmp_client *src, struct qmp_client *dst,
 	}
 }
 
+/*
+ * One controller step after a query-migrate.  Returns true when the
+ * controller gave up and the migration was cancelled.
+ */
+static bool control(struct qmp_ctl *ctl, struct qmp_ctl_backend *be,
+		    struct qmp_client *src,
+		    const struct qmp_migration_hooks *hooks,
+		    const struct qmp_migrate_info *now, double elapsed,
+		    struct qmp_migration_result *res)
+{
+	struct qmp_ctl_action act;
+	const char *why;
+
+	qmp_ctl_step(ctl, now, elapsed, &act);
+	qmp_ctl_apply(ctl, be, &act, elapsed);
+	if (!act.cancel)
+		return false;
+	why = ctl->nlog ? ctl->log[ctl->nlog - 1].why : "controller";
+	settle(src, hooks, true, res);
+	if (!strcmp(res->qemu_status, "completed")) {
+		res->outcome = QMP_MIG_COMPLETED;
+		qmp_query_migrate(src, &res->last);
+		snprintf(res->reason, sizeof(res->reason),
+			 "completed while the controller cancelled");
+		return true;
+	}
+	res->outcome = QMP_MIG_ABORTED;
+	snprintf(res->reason, sizeof(res->reason), "%.250s", why);
+	return true;
+}
+
 int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 		      const struct qmp_migration_opts *o,
 		      const struct qmp_migration_hooks *hooks,
@@ -284,16 +351,19 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 {
 	struct qmp_migrate_info *info = &res->last;
 	bool src_was_running = false, dst_lost = false;
+	struct qmp_ctl_backend be;
+	struct qmp_ctl_qmp beq;
 	double start, elapsed;
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = QMP_MIG_NOT_STARTED;
+	qmp_ctl_backend_qmp(&be, &beq, src, dst);
 
 	err = check_ends(src, dst, res, &src_was_running);
 	if (err)
 		return 0;
-	err = prepare(src, dst, o, res);
+	err = prepare(src, dst, o, &be, res);
 	if (err)
 		return 0;
 
@@ -330,8 +400,17 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
 		if (hooks && hooks->progress)
 			hooks->progress(hooks->ctx, &now, res->passes, elapsed);
+		if (!strcmp(now.status, "postcopy-active") && !res->postcopy) {
+			res->postcopy = true;
+			res->postcopy_at_s = elapsed;
+		}
+
+		if (o->ctl && control(o->ctl, &be, src, hooks, &now, elapsed,
+				      res))
+			break;
 
 		if (!strcmp(now.status, "completed")) {
+			await_final_figures(src, hooks, info);
 			res->outcome = QMP_MIG_COMPLETED;
 			snprintf(res->reason, sizeof(res->reason),
 				 "completed in %.2f s", elapsed);
@@ -367,7 +446,8 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 			}
 		}
 
-		if (elapsed > o->budget_s) {
+		/* Past the switch the guest runs on the destination: no way back. */
+		if (elapsed > o->budget_s && !res->postcopy) {
 			settle(src, hooks, true, res);
 			/* It may have completed while the cancel was on its way. */
 			if (!strcmp(res->qemu_status, "completed")) {
@@ -403,6 +483,11 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 
 	if (res->outcome == QMP_MIG_COMPLETED && dst)
 		await_destination(dst, hooks, res);
+	/* A source that stays must not stay throttled. */
+	if (o->ctl && o->ctl->dirty_limited && res->outcome != QMP_MIG_COMPLETED &&
+	    be.cancel_dirty_limit(&be))
+		qmp_ctl_log(o->ctl, now_s() - start, "error", 0,
+			    "cancel-vcpu-dirty-limit failed: %s", be.error(&be));
 
 	res->wall_s = now_s() - start;
 	record_end_states(src, dst, src_was_running, res);

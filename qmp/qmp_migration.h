@@ -13,6 +13,7 @@
 
 #include "qmp/qmp_client.h"
 #include "qmp/qmp_commands.h"
+#include "qmp/qmp_ctl.h"
 
 struct qmp_migration_opts {
 	const char *uri;		/* where the destination listens */
@@ -21,6 +22,13 @@ struct qmp_migration_opts {
 	int64_t max_bandwidth_bps;	/* bytes/s; < 0: leave QEMU's value */
 	double budget_s;		/* cancel when not completed by then */
 	int poll_ms;			/* query-migrate interval */
+	/*
+	 * A controller (may be NULL): its setup is applied before the
+	 * start, after downtime_limit_ms and max_bandwidth_bps, and it
+	 * decides after every query-migrate.
+	 */
+	struct qmp_ctl *ctl;
+	const struct qmp_ctl_setup *setup;
 };
 
 /* How the migration ended, as palm saw it. */
@@ -31,6 +39,8 @@ enum qmp_migration_outcome {
 	QMP_MIG_BUDGET_EXCEEDED,	/* palm cancelled it at the budget */
 	QMP_MIG_DESTINATION_LOST,	/* destination QEMU went away */
 	QMP_MIG_NOT_STARTED,		/* refused before the start */
+	QMP_MIG_ABORTED,		/* the controller gave up: cancelled */
+	QMP_MIG_INFEASIBLE,		/* the plan found no way: not started */
 };
 
 struct qmp_migration_result {
@@ -49,6 +59,8 @@ struct qmp_migration_result {
 	char dst_status[32];
 	bool src_running;
 	bool src_resumed_by_palm;	/* palm had to 'cont' the source */
+	bool postcopy;			/* the switch to post-copy happened */
+	double postcopy_at_s;
 };
 
 struct qmp_migration_hooks {

@@ -57,13 +57,32 @@ for s in $(seq 1 "$SEEDS"); do
 	files="$files${files:+,}$OUT/dqn-seed$s.pol"
 done
 
+# model selection on training data only: the seed whose best checkpoint
+# had the highest validation reward (training days, fixed seeds)
+best_seed=$(for s in $(seq 1 "$SEEDS"); do
+	grep '(best, checkpoint)' "$OUT/train-seed$s.log" | tail -1 |
+		sed 's/.*val_reward \([-0-9.]*\).*/\1/' | tr '\n' ' '
+	echo "$s"
+done | sort -k1,1 -g -r | head -1 | cut -d' ' -f2)
+echo "bench/policy: selected training seed $best_seed (best validation reward)"
+echo "$best_seed" >"$OUT/selected-seed.txt"
+
 echo "bench/policy: evaluation on $TEST_DAYS x $EVAL_SEEDS seeds"
 run "$BIN" eval --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policy "$files" \
 	--json "$OUT/eval.json" --out "$OUT/eval.md" --curve "$OUT/eval.dat" |
 	tee "$OUT/eval.txt"
 
+run "$BIN" eval --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policies dqn \
+	--policy "$OUT/dqn-seed$best_seed.pol" --json "$OUT/eval-selected.json" \
+	--out "$OUT/eval-selected.md" | tee "$OUT/eval-selected.txt"
+
+echo "bench/policy: same policies, scenario with every fault announced"
+run "$BIN" eval --scenario bench/policy/announced.scn --days "$TEST_DAYS" \
+	--seeds "$EVAL_SEEDS" --policy "$files" --json "$OUT/eval-announced.json" \
+	--out "$OUT/eval-announced.md" | tee "$OUT/eval-announced.txt"
+
 echo "bench/policy: decision latency"
-run "$BIN" latency --policy "$OUT/dqn-seed1.pol" --reps 500 \
+run "$BIN" latency --policy "$OUT/dqn-seed1.pol" --reps 1000 \
 	--json "$OUT/latency.json" | tee "$OUT/latency.txt"
 
 if command -v gnuplot >/dev/null 2>&1; then
@@ -116,9 +135,17 @@ fi
 	echo "Training days: $TRAIN_DAYS; held-out days: $TEST_DAYS; $SEEDS training seeds x $EPISODES episodes;"
 	echo "evaluation: every held-out day x $EVAL_SEEDS simulation seeds, 100 hosts / 1000 VMs (built-in scenario)."
 	echo
-	echo "## Policies (mean ± sd over runs)"
+	echo "## Policies (mean ± sd over runs; dqn = all training seeds pooled)"
 	echo
 	cat "$OUT/eval.md"
+	echo
+	echo "## DQN selected by validation on the training days (seed $(cat "$OUT/selected-seed.txt"))"
+	echo
+	cat "$OUT/eval-selected.md"
+	echo
+	echo "## Same policies, every fault announced (bench/policy/announced.scn)"
+	echo
+	cat "$OUT/eval-announced.md"
 	echo
 	echo "## Predictor (held-out days, no migrations)"
 	echo
@@ -126,7 +153,7 @@ fi
 	cat "$OUT/predictor.txt"
 	echo '```'
 	echo
-	echo "## Decision latency (synthetic clusters, one failing host, 10 VMs per host)"
+	echo "## Decision latency (synthetic clusters, one failing host, 10 VMs per host; wall clock on a shared machine)"
 	echo
 	echo '```'
 	cat "$OUT/latency.txt"
@@ -138,4 +165,4 @@ fi
 	cat "$OUT/commands.txt"
 	echo '```'
 } >"$OUT/RESULTS.md"
-echo "bench/policy: wrote $OUT/RESULTS.md"
+echo "bench/policy: wrote $OUT/RESULTS.md (bench/policy/RESULTS.md is the curated copy with the analysis)"

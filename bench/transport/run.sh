@@ -12,7 +12,8 @@
 #   PALM_BUILD=build QUICK=1 sh bench/transport/run.sh   # shorter runs
 #
 # Writes bench/results/transport/results.json (one object per run, with
-# the exact tel_node command lines) and prints a table.
+# the exact tel_node command lines) and a timestamped copy beside it, and
+# prints a table.
 set -eu
 
 BUILD=${PALM_BUILD:-build}
@@ -53,10 +54,17 @@ if grep -q '^CONFIG_PALM_DPDK=y' .config 2>/dev/null; then
 	have_dpdk=1
 fi
 
+# The EAL pins its main thread to the first CPU it may use: without -l
+# the receiver and the sender would both sit on CPU 0.  Receiver on the
+# last CPU, sender on the one before (or the same, on a single CPU).
+NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+RX_LCORE=$((NCPU - 1))
+TX_LCORE=$((NCPU > 1 ? NCPU - 2 : 0))
+
 eal()
 {
-	# $1 file prefix, $2 vdev
-	echo "--no-huge --no-pci -m 256 --no-shconf --no-telemetry --log-level=*:error --file-prefix=$1 --vdev=$2"
+	# $1 file prefix, $2 vdev, $3 lcore
+	echo "--no-huge --no-pci -m 256 --no-shconf --no-telemetry --log-level=*:error -l $3 --file-prefix=$1 --vdev=$2"
 }
 
 # json FILE: the last JSON line tel_node printed, or {}
@@ -94,16 +102,16 @@ run()
 	dpdk_af_packet)
 		rcmd="$NODE recv --transport=dpdk --local=$A1 $common_r"
 		scmd="$NODE send --transport=dpdk --local=$A2 --peer=$A1:$PORT@$M1 $common_s"
-		real="$(eal palmbench_r net_af_packet0,iface=eth0$AFP_ARGS)"
-		seal="$(eal palmbench_s net_af_packet0,iface=eth0$AFP_ARGS)"
+		real="$(eal palmbench_r net_af_packet0,iface=eth0$AFP_ARGS $RX_LCORE)"
+		seal="$(eal palmbench_s net_af_packet0,iface=eth0$AFP_ARGS $TX_LCORE)"
 		rwrap="ip netns exec $TB-h1" swrap="ip netns exec $TB-h2"
 		;;
 	dpdk_memif)
 		sock=$TMP/memif.$load.sock
 		rcmd="$NODE recv --transport=dpdk --local=10.213.254.1 $common_r"
 		scmd="$NODE send --transport=dpdk --local=10.213.254.2 --peer=10.213.254.1:$PORT@02:00:00:00:00:01 $common_s"
-		real="$(eal palmbench_r net_memif0,role=server,socket=$sock)"
-		seal="$(eal palmbench_s net_memif0,role=client,socket=$sock)"
+		real="$(eal palmbench_r net_memif0,role=server,socket=$sock $RX_LCORE)"
+		seal="$(eal palmbench_s net_memif0,role=client,socket=$sock $TX_LCORE)"
 		rwrap="" swrap=""
 		;;
 	esac
@@ -180,4 +188,8 @@ for kind in $KINDS; do
 	run $kind fresh_10hz 5 10 1 $((30 / scale + 5))
 done
 echo "]" >>"$RES"
+# keep every run: the figures on two shared vCPUs vary from run to run
+STAMPED=$OUT/results-$(date -u +%Y%m%dT%H%M%SZ).json
+cp "$RES" "$STAMPED"
+echo "  saved as $STAMPED"
 echo "  af_xdp: not run (on this kernel's veth the af_xdp PMD transmits with errors and receives only ARP/ND; see bench/transport/RESULTS.md)"

@@ -3,6 +3,7 @@
 # tests and benchmarks run inside emulated hosts.
 lib-y += core/tel/tel_frame.o core/tel/tel_aggregator.o core/tel/tel_config.o
 lib-y += core/tel/tel_udp.o core/tel/tel_pattern.o core/tel/tel_probe.o
+lib-y += core/tel/tel_pub.o core/tel/tel_wire.o
 prog-y += core/tel/tel_node
 
 ifeq ($(CONFIG_PALM_DPDK),y)

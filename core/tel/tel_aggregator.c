@@ -88,17 +88,18 @@ static enum tel_seq_verdict seq_check(struct tel_agg_host *h,
 			h->last_ts_ns = hdr->ts_ns;
 		return TEL_SEQ_NEXT;
 	}
-	if (d == 0)
-		return TEL_SEQ_DUP;
 	/*
-	 * Behind the newest: a reordered frame carries an older send time,
-	 * a restarted sender (seq from 0 again) a newer one.
+	 * Not ahead of the newest: a duplicate or reordered frame carries
+	 * an older (or the same) send time, a restarted sender counting
+	 * from 0 again a newer one.
 	 */
 	if (hdr->ts_ns > h->last_ts_ns) {
 		h->c.restarts++;
 		seq_reset(h, hdr);
 		return TEL_SEQ_RESTART;
 	}
+	if (d == 0)
+		return TEL_SEQ_DUP;
 	back = (uint32_t)-d;
 	if (back >= TEL_AGG_SEQ_WINDOW) {
 		h->c.too_old++;

@@ -17,6 +17,7 @@ void tel_transport_config_init(struct tel_transport_config *cfg)
 	cfg->kind = TEL_TRANSPORT_UDP;
 	cfg->port = TEL_DEFAULT_PORT;
 	cfg->burst = 32;
+	cfg->udp_fallback = true;
 }
 
 int tel_transport_config_check(const struct tel_transport_config *cfg)
@@ -35,8 +36,8 @@ int tel_transport_config_check(const struct tel_transport_config *cfg)
 		why = "negative receive buffer";
 	else if (!memchr(cfg->eal_args, '\0', sizeof(cfg->eal_args)))
 		why = "EAL arguments not terminated";
-	else if (cfg->mbufs > (1u << 20))
-		why = "more than 1M mbufs";
+	else if (cfg->mbufs && (cfg->mbufs < 4096 || cfg->mbufs > (1u << 20)))
+		why = "mbufs must be 0 (derived) or 4096..1M";
 	else if (cfg->idle_us > 100000)
 		why = "idle sleep above 100 ms";
 	if (why) {
@@ -113,6 +114,80 @@ int tel_transport_kind_parse(const char *s, enum tel_transport_kind *kind)
 	return 0;
 }
 
+/* An unsigned decimal in [min, max], nothing else; 0 or -EINVAL. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int tel_transport_config_set(struct tel_transport_config *cfg, const char *key,
+			     const char *value)
+{
+	unsigned long v;
+	int ret = 0;
+
+	if (!key || !value)
+		return -EINVAL;
+	if (!strcmp(key, "transport")) {
+		ret = tel_transport_kind_parse(value, &cfg->kind);
+	} else if (!strcmp(key, "local")) {
+		ret = inet_pton(AF_INET, value, &cfg->local_ip) == 1 ? 0 : -EINVAL;
+	} else if (!strcmp(key, "port")) {
+		ret = parse_ulong(value, 1, 65535, &v);
+		if (!ret)
+			cfg->port = (uint16_t)v;
+	} else if (!strcmp(key, "peer")) {
+		if (cfg->npeers == TEL_MAX_PEERS)
+			return -EINVAL;
+		ret = tel_peer_parse(value, cfg->port, &cfg->peers[cfg->npeers]);
+		if (!ret)
+			cfg->npeers++;
+	} else if (!strcmp(key, "burst")) {
+		ret = parse_ulong(value, 1, TEL_MAX_BURST, &v);
+		if (!ret)
+			cfg->burst = (unsigned int)v;
+	} else if (!strcmp(key, "rcvbuf")) {
+		ret = parse_ulong(value, 0, 1ul << 30, &v);
+		if (!ret)
+			cfg->rcvbuf = (int)v;
+	} else if (!strcmp(key, "eal")) {
+		if (strlen(value) >= sizeof(cfg->eal_args))
+			return -EINVAL;
+		snprintf(cfg->eal_args, sizeof(cfg->eal_args), "%s", value);
+	} else if (!strcmp(key, "mbufs")) {
+		ret = parse_ulong(value, 0, 1ul << 20, &v);
+		if (!ret && v && v < 4096)
+			ret = -EINVAL;
+		if (!ret)
+			cfg->mbufs = (uint32_t)v;
+	} else if (!strcmp(key, "idle_us")) {
+		ret = parse_ulong(value, 0, 100000, &v);
+		if (!ret)
+			cfg->idle_us = (unsigned int)v;
+	} else if (!strcmp(key, "udp_fallback")) {
+		if (!strcmp(value, "yes"))
+			cfg->udp_fallback = true;
+		else if (!strcmp(value, "no"))
+			cfg->udp_fallback = false;
+		else
+			ret = -EINVAL;
+	} else {
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
 int tel_transport_open(const struct tel_transport_config *cfg,
 		       struct tel_transport **out)
 {
@@ -126,7 +201,13 @@ int tel_transport_open(const struct tel_transport_config *cfg,
 		return tel_udp_open(cfg, out);
 	if (!IS_ENABLED(CONFIG_PALM_DPDK)) {
 		fprintf(stderr, "tel: DPDK transport not built (CONFIG_PALM_DPDK=n)\n");
-		return -EOPNOTSUPP;
+		ret = -EOPNOTSUPP;
+	} else {
+		ret = tel_dpdk_open(cfg, out);
 	}
-	return tel_dpdk_open(cfg, out);
+	if (ret && cfg->udp_fallback) {
+		fprintf(stderr, "tel: falling back to kernel UDP\n");
+		return tel_udp_open(cfg, out);
+	}
+	return ret;
 }

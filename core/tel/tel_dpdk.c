@@ -25,20 +25,16 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
 #include "core/tel/tel_frame.h"
+#include "core/tel/tel_wire.h"
 
 #define DPDK_MAX_ARGS 32
 #define DPDK_RX_DESC 1024
 #define DPDK_TX_DESC 1024
 #define DPDK_POOL_CACHE 256
-#define DPDK_HDRS (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
-		   sizeof(struct rte_udp_hdr))
 #define DPDK_TX_RETRIES 256
 #define DPDK_TX_SPIN 8
 #define DPDK_TX_BACKOFF_US 10
@@ -47,14 +43,14 @@
 
 struct dpdk_neigh {
 	struct in_addr ip;
-	struct rte_ether_addr mac;
+	uint8_t mac[6];
 };
 
 struct tel_dpdk {
 	struct tel_transport t;
 	uint16_t port_id;
 	struct rte_mempool *pool;
-	struct rte_ether_addr mac;
+	struct tel_wire_addr self;	/* our MAC, address and port */
 	uint16_t ip_id;
 	unsigned int nneigh;
 	struct dpdk_neigh neigh[DPDK_NEIGH];
@@ -129,6 +125,7 @@ static void link_wait(uint16_t port_id)
 static int port_start(struct tel_dpdk *d)
 {
 	struct rte_eth_conf conf;
+	struct rte_ether_addr mac;
 	uint16_t nrx = DPDK_RX_DESC, ntx = DPDK_TX_DESC;
 	int ret, socket = rte_eth_dev_socket_id(d->port_id);
 
@@ -153,47 +150,50 @@ static int port_start(struct tel_dpdk *d)
 	if (ret)
 		return ret;
 	link_wait(d->port_id);
-	return rte_eth_macaddr_get(d->port_id, &d->mac);
+	ret = rte_eth_macaddr_get(d->port_id, &mac);
+	if (ret)
+		return ret;
+	memcpy(d->self.mac, mac.addr_bytes, sizeof(d->self.mac));
+	d->self.ip = d->t.cfg.local_ip;
+	d->self.port = d->t.cfg.port;
+	return 0;
 }
 
 /* The next-hop MAC of @ip: configured, else learned; false if unknown. */
 static bool neigh_find(const struct tel_dpdk *d, struct in_addr ip,
-		       struct rte_ether_addr *mac)
+		       uint8_t mac[6])
 {
 	unsigned int i;
 
 	for (i = 0; i < d->t.cfg.npeers; i++) {
 		if (d->t.cfg.peers[i].ip.s_addr == ip.s_addr &&
 		    d->t.cfg.peers[i].have_mac) {
-			/* copied: the config's bytes need not be aligned */
-			memcpy(mac->addr_bytes, d->t.cfg.peers[i].mac,
-			       RTE_ETHER_ADDR_LEN);
+			memcpy(mac, d->t.cfg.peers[i].mac, 6);
 			return true;
 		}
 	}
 	for (i = 0; i < d->nneigh; i++) {
 		if (d->neigh[i].ip.s_addr == ip.s_addr) {
-			*mac = d->neigh[i].mac;
+			memcpy(mac, d->neigh[i].mac, 6);
 			return true;
 		}
 	}
 	return false;
 }
 
-static void neigh_learn(struct tel_dpdk *d, struct in_addr ip,
-			const struct rte_ether_addr *mac)
+static void neigh_learn(struct tel_dpdk *d, const struct tel_wire_addr *a)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->nneigh; i++) {
-		if (d->neigh[i].ip.s_addr == ip.s_addr) {
-			d->neigh[i].mac = *mac;
+		if (d->neigh[i].ip.s_addr == a->ip.s_addr) {
+			memcpy(d->neigh[i].mac, a->mac, 6);
 			return;
 		}
 	}
 	if (d->nneigh < DPDK_NEIGH) {
-		d->neigh[d->nneigh].ip = ip;
-		d->neigh[d->nneigh++].mac = *mac;
+		d->neigh[d->nneigh].ip = a->ip;
+		memcpy(d->neigh[d->nneigh++].mac, a->mac, 6);
 	}
 }
 
@@ -201,46 +201,22 @@ static void neigh_learn(struct tel_dpdk *d, struct in_addr ip,
 static struct rte_mbuf *build_pkt(struct tel_dpdk *d, const struct tel_msg *m,
 				  struct in_addr ip, uint16_t port)
 {
-	struct rte_ether_addr dst;
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *iph;
-	struct rte_udp_hdr *udp;
+	struct tel_wire_addr dst = { .ip = ip, .port = port };
 	struct rte_mbuf *mb;
+	uint16_t size = (uint16_t)(TEL_WIRE_HDRS + m->len);
 	char *p;
 
-	if (!neigh_find(d, ip, &dst))
+	if (!neigh_find(d, ip, dst.mac))
 		return NULL;
 	mb = rte_pktmbuf_alloc(d->pool);
 	if (!mb)
 		return NULL;
-	p = rte_pktmbuf_append(mb, (uint16_t)(DPDK_HDRS + m->len));
-	if (!p) {
+	p = rte_pktmbuf_append(mb, size);
+	if (!p || tel_wire_build((uint8_t *)p, size, &d->self, &dst,
+				 d->ip_id++, m->buf, m->len) != size) {
 		rte_pktmbuf_free(mb);
 		return NULL;
 	}
-	eth = (struct rte_ether_hdr *)p;
-	rte_ether_addr_copy(&dst, &eth->dst_addr);
-	rte_ether_addr_copy(&d->mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	iph = (struct rte_ipv4_hdr *)(eth + 1);
-	memset(iph, 0, sizeof(*iph));
-	iph->version_ihl = RTE_IPV4_VHL_DEF;
-	iph->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*iph) +
-							sizeof(*udp) + m->len));
-	iph->packet_id = rte_cpu_to_be_16(d->ip_id++);
-	iph->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	iph->time_to_live = 64;
-	iph->next_proto_id = IPPROTO_UDP;
-	iph->src_addr = d->t.cfg.local_ip.s_addr;
-	iph->dst_addr = ip.s_addr;
-	iph->hdr_checksum = rte_ipv4_cksum(iph);
-	udp = (struct rte_udp_hdr *)(iph + 1);
-	udp->src_port = rte_cpu_to_be_16(d->t.cfg.port);
-	udp->dst_port = rte_cpu_to_be_16(port);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + m->len));
-	/* zero: no UDP checksum (IPv4); the frame carries its own CRC32C */
-	udp->dgram_cksum = 0;
-	memcpy(udp + 1, m->buf, m->len);
 	return mb;
 }
 
@@ -302,44 +278,23 @@ static int dpdk_send(struct tel_transport *t, const struct tel_msg *msgs,
 static bool parse_pkt(struct tel_dpdk *d, struct rte_mbuf *mb,
 		      struct tel_msg *m)
 {
-	const struct rte_ether_hdr *eth;
-	const struct rte_ipv4_hdr *iph;
-	const struct rte_udp_hdr *udp;
-	uint32_t len = rte_pktmbuf_data_len(mb), ihl, tot, ulen;
 	const uint8_t *p = rte_pktmbuf_mtod(mb, const uint8_t *);
+	struct tel_wire_info info;
 
 	/* af_packet and memif deliver one segment for an MTU-sized frame */
-	if (mb->nb_segs != 1 || len < DPDK_HDRS)
+	if (mb->nb_segs != 1 ||
+	    tel_wire_parse(p, rte_pktmbuf_data_len(mb), d->self.ip,
+			   d->self.port, &info))
 		return false;
-	eth = (const struct rte_ether_hdr *)p;
-	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		return false;
-	iph = (const struct rte_ipv4_hdr *)(eth + 1);
-	ihl = (uint32_t)(iph->version_ihl & 0x0f) * 4;
-	tot = rte_be_to_cpu_16(iph->total_length);
-	if ((iph->version_ihl >> 4) != 4 || ihl < sizeof(*iph) ||
-	    iph->next_proto_id != IPPROTO_UDP ||
-	    (rte_be_to_cpu_16(iph->fragment_offset) &
-	     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    tot < ihl + sizeof(*udp) ||
-	    tot > len - sizeof(*eth) ||
-	    iph->dst_addr != d->t.cfg.local_ip.s_addr)
-		return false;
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)iph + ihl);
-	ulen = rte_be_to_cpu_16(udp->dgram_len);
-	if (rte_be_to_cpu_16(udp->dst_port) != d->t.cfg.port ||
-	    ulen < sizeof(*udp) || ulen > tot - ihl)
-		return false;
-	ulen -= sizeof(*udp);
-	if (ulen > m->len || ulen > TEL_FRAME_MAX) {
+	if (info.payload_len > m->len || info.payload_len > TEL_FRAME_MAX) {
 		d->t.stats.rx_too_big++;
 		return false;
 	}
-	memcpy(m->buf, udp + 1, ulen);
-	m->len = (uint16_t)ulen;
-	m->addr.s_addr = iph->src_addr;
-	m->port = rte_be_to_cpu_16(udp->src_port);
-	neigh_learn(d, m->addr, &eth->src_addr);
+	memcpy(m->buf, p + info.payload_off, info.payload_len);
+	m->len = info.payload_len;
+	m->addr = info.src.ip;
+	m->port = info.src.port;
+	neigh_learn(d, &info.src);
 	return true;
 }
 

@@ -93,6 +93,7 @@ static void usage(FILE *f)
 		"usage: tel_node send|recv|probe|echo [options]\n"
 		"  --transport udp|dpdk  --host-id N  --local IP  --port P\n"
 		"  --peer IP[:PORT][@MAC] (repeat)  --eal \"ARGS\"  --burst N  --idle-us N\n"
+		"  --fallback (kernel UDP when DPDK cannot start)\n"
 		"send:  --frames N --records R --rate FPS --drop K --dup K --corrupt K\n"
 		"       --reorder K --start-delay-ms MS --linger-ms MS\n"
 		"recv:  --duration-ms MS --idle-ms MS --stale-ms MS --expect-hosts N\n"
@@ -123,6 +124,7 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		O_BURST, O_IDLE_US, O_FRAMES, O_RECORDS, O_RATE, O_DROP, O_DUP,
 		O_CORRUPT, O_REORDER, O_DELAY, O_LINGER, O_DURATION, O_IDLE,
 		O_STALE, O_EXPECT, O_READY, O_RCVBUF, O_PROBES, O_TRAIN, O_CONF,
+		O_FALLBACK,
 	};
 	static const struct option lopts[] = {
 		{ "transport", 1, NULL, O_TRANSPORT },
@@ -151,6 +153,7 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		{ "probes", 1, NULL, O_PROBES },
 		{ "train", 1, NULL, O_TRAIN },
 		{ "configured-bps", 1, NULL, O_CONF },
+		{ "fallback", 0, NULL, O_FALLBACK },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +277,9 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		case O_CONF:
 			ret = parse_u32(optarg, 0, UINT32_MAX, &v);
 			o->configured_bps = v;
+			break;
+		case O_FALLBACK:
+			o->tc.udp_fallback = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -689,6 +695,8 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	tel_transport_config_init(&o.tc);
+	/* a test of DPDK must fail, not quietly measure UDP: --fallback opts in */
+	o.tc.udp_fallback = false;
 	o.records = 20;
 	o.frames = 1000;
 	ret = parse_opts(argc, argv, &o);

@@ -12,12 +12,17 @@
 #define PROBE_WIRE_OVERHEAD 42
 #define PROBE_POLL_MS 5
 
-static uint64_t mono_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* A probe frame of @nrecs copies of @pr (a train frame fills one MTU). */
@@ -38,7 +43,7 @@ static int probe_frame(struct tel_frame_builder *fb, uint32_t host,
 		if (ret)
 			return ret;
 	}
-	return tel_fb_finish(fb, host, seq, (uint64_t)time(NULL) * 1000000000ull);
+	return tel_fb_finish(fb, host, seq, clock_ns(CLOCK_REALTIME));
 }
 
 static int send_one(struct tel_transport *t, struct tel_frame_builder *fb,
@@ -178,10 +183,13 @@ int tel_probe_run(struct tel_transport *t, const struct tel_probe_config *cfg,
 				(double)(got.t2_ns - got.t1_ns));
 		}
 	}
+	/* a duplicated train frame must not make loss negative */
+	if (res->train_received > sent)
+		res->train_received = sent;
 	res->link.loss_ppm = (uint32_t)(1000000ull *
 		((res->sent - res->replies) + (sent - res->train_received)) /
 		(res->sent + sent));
-	res->link.ts_ns = (uint64_t)time(NULL) * 1000000000ull;
+	res->link.ts_ns = clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 

@@ -46,8 +46,9 @@ struct tel_transport_config {
 	unsigned int burst;		/* 1..TEL_MAX_BURST frames per burst */
 	int rcvbuf;			/* UDP: SO_RCVBUF bytes, 0: kernel's */
 	/* DPDK */
+	bool udp_fallback;		/* DPDK cannot start: use UDP instead */
 	char eal_args[TEL_EAL_ARGS_MAX];	/* space-separated EAL arguments */
-	uint32_t mbufs;			/* mbuf pool size, 0: derived from burst */
+	uint32_t mbufs;			/* mbuf pool size: 0 derived, or 4096..1M */
 	unsigned int idle_us;		/* sleep when a poll finds nothing, 0: spin */
 };
 
@@ -82,7 +83,7 @@ struct tel_transport {
 	struct tel_transport_stats stats;
 };
 
-/* Fill @cfg with defaults: UDP, port TEL_DEFAULT_PORT, burst 32. */
+/* Defaults: UDP, port TEL_DEFAULT_PORT, burst 32, UDP fallback on. */
 void tel_transport_config_init(struct tel_transport_config *cfg);
 
 /* Check a configuration before use: 0 or -EINVAL with the reason logged. */
@@ -91,12 +92,33 @@ int tel_transport_config_check(const struct tel_transport_config *cfg);
 /* "IPv4[:port][@aa:bb:cc:dd:ee:ff]"; 0 or -EINVAL. */
 int tel_peer_parse(const char *s, uint16_t default_port, struct tel_peer *p);
 
+/*
+ * Set one option from palmd's configuration file, e.g. ("transport",
+ * "dpdk").  Keys, each documented here:
+ *   transport     udp | dpdk
+ *   local         this host's IPv4 address
+ *   port          local UDP port (1..65535), also the default peer port
+ *   peer          IPv4[:port][@mac]; repeat for each peer (up to 16)
+ *   burst         frames per burst, 1..64
+ *   rcvbuf        UDP receive buffer, bytes, 0..1 GiB (0: kernel's)
+ *   eal           DPDK EAL arguments, space-separated (under 512 bytes)
+ *   mbufs         DPDK mbuf pool size, 0 (derived) or 4096..1048576
+ *   idle_us       DPDK: sleep when a poll is empty, 0..100000 (0: spin)
+ *   udp_fallback  yes | no: use UDP when DPDK cannot start
+ * Returns 0, -ENOENT for an unknown key, -EINVAL for a bad value.
+ */
+int tel_transport_config_set(struct tel_transport_config *cfg, const char *key,
+			     const char *value);
+
 /* "udp" or "dpdk"; 0 or -EINVAL. */
 int tel_transport_kind_parse(const char *s, enum tel_transport_kind *kind);
 
 /*
  * Open a transport.  -EOPNOTSUPP when the kind is not built in, other
  * negative errno when it cannot start (logged once, with the reason).
+ * With cfg->udp_fallback, a DPDK transport that is not built or cannot
+ * start is replaced by kernel UDP on the same address and port (check
+ * (*out)->ops->name).
  */
 int tel_transport_open(const struct tel_transport_config *cfg,
 		       struct tel_transport **out);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "policy/pol_cli.h"
+#include "policy/pol_file.h"
+#include "tests/policy/pol_test_util.h"
 
 static int run(int argc, const char **argv)
 {
@@ -56,4 +58,35 @@ TEST(corrupt_policy_file_is_rejected)
 	close(fd);
 	EXPECT_EQ(1, run(8, a));
 	unlink(path);
+}
+
+/* explain and eval on a real day; a corrupt policy falls back to bestfit. */
+TEST(explain_and_eval_on_a_real_day)
+{
+	char good[] = "/tmp/palm-cli-good-XXXXXX", bad[] = "/tmp/palm-cli-bad-XXXXXX";
+	char path[4096], err[256];
+	const char *ex[] = { "policy", "explain", "--policy", good, "--days",
+			     "20110303", "--seed", "2" };
+	const char *ev[] = { "policy", "eval", "--policy", bad, "--days",
+			     "20110303", "--seeds", "1", "--policies", "bestfit,dqn" };
+	struct pol_dqn q;
+	int fd;
+
+	if (!trace_day_path("20110303", path, sizeof(path)))
+		SKIP(return, "PlanetLab traces not found under %s (set PALM_TRACES)",
+		     pol_trace_dir(NULL));
+	fd = mkstemp(good);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, pol_dqn_init(&q, 1));
+	ASSERT_EQ(0, pol_file_save(&q, 0, good, err, sizeof(err)));
+	pol_dqn_free(&q);
+	fd = mkstemp(bad);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(4, (int)write(fd, "junk", 4));
+	close(fd);
+	EXPECT_EQ(0, run(8, ex));
+	EXPECT_EQ(0, run(10, ev));
+	unlink(good);
+	unlink(bad);
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "policy/pol_eval.h"
 #include "policy/pol_predict.h"
 #include "policy/pol_rng.h"
 
@@ -138,4 +139,40 @@ TEST(failed_host_has_no_forecast)
 	h.failed = true;
 	pol_predict_host(&cfg, &h, 12, 300, &fc);
 	EXPECT_EQ(-1, fc.kind);
+}
+
+/* Leaks and announced faults only: the predictor must see them coming. */
+TEST(evaluation_on_simulated_failures)
+{
+	struct pol_pred_metrics m;
+	struct pol_scenario scn;
+	struct pol_trace tr;
+	char err[256];
+	unsigned int s;
+
+	pol_scenario_defaults(&scn);
+	scn.n_hosts = 40;
+	scn.n_racks = 4;
+	scn.n_vms = 300;
+	scn.overload_per_day = 0;
+	scn.false_alarm_per_day = 0;
+	scn.leak_per_day = 6;
+	scn.fault_per_day = 6;
+	scn.fault_precursor_prob = 1.0;
+	ASSERT_EQ(0, pol_trace_synthetic(&tr, 300, 288, 8));
+	memset(&m, 0, sizeof(m));
+	for (s = 0; s < 3; s++)
+		ASSERT_EQ(0, pol_predict_eval_day(&scn, &tr, s, &m, err, sizeof(err)));
+	TH_LOG("memory: %u/%u detected, faults: %u/%u detected", m.detected[1],
+	       m.events[1], m.detected[2], m.events[2]);
+	ASSERT_GT(m.events[POL_FK_MEMORY], 3u);
+	ASSERT_GT(m.events[POL_FK_FAULT], 3u);
+	EXPECT_GE(m.detected[POL_FK_MEMORY] * 10, m.events[POL_FK_MEMORY] * 9);
+	EXPECT_GE(m.detected[POL_FK_FAULT] * 10, m.events[POL_FK_FAULT] * 8);
+	/* announced failures are seen well ahead: leaks hours, storms ~30+ min */
+	EXPECT_TRUE(m.lead_s[POL_FK_MEMORY] / m.detected[POL_FK_MEMORY] > 3600);
+	EXPECT_TRUE(m.lead_s[POL_FK_FAULT] / m.detected[POL_FK_FAULT] > 1200);
+	/* no overloads injected and a calm trace: few overload alarms */
+	EXPECT_LT(m.alarms[POL_FK_OVERLOAD], 10u);
+	pol_trace_free(&tr);
 }

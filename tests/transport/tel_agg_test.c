@@ -185,6 +185,13 @@ TEST_F(agg, restart_resets_state)
 	ASSERT_EQ(0, h->max_seq);
 	ASSERT_EQ(2, deliver(self, 1, 1, NULL));
 	ASSERT_EQ(0, h->c.lost);
+	/* a restart whose first number equals the newest seen */
+	len = make_frame(&self->fb, 1, 1, 900 * MS);
+	ASSERT_EQ(2, tel_agg_ingest(&self->a, self->fb.buf, (size_t)len,
+				    self->now + MS, &rx));
+	ASSERT_EQ(TEL_SEQ_RESTART, rx.verdict);
+	ASSERT_EQ(2, h->c.restarts);
+	ASSERT_EQ(0, h->c.dup);
 }
 
 TEST_F(agg, corruption_is_rejected_and_becomes_loss)

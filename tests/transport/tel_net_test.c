@@ -151,7 +151,6 @@ static bool recv_ready(struct th_run *_run, FIXTURE_DATA(net) *self, int host)
 		return true;
 	j = node_finish(&self->recv[host - 1], 1);
 	json_decref(j);
-	self->recv[host - 1].pid = 0;
 	th_fail(_run, false, __FILE__, __LINE__,
 		"receiver in host %d never became ready", host);
 	return false;
@@ -199,6 +198,9 @@ TEST_F_TIMEOUT(net, two_hosts, 120)
 	       variant->dpdk ? "dpdk" : "udp", jint(r, "records"),
 	       jreal(r, "lat_p50_us"), jreal(r, "lat_p99_us"));
 	expect_clean(_run, r, 2, 2000, 20);
+	EXPECT_STREQ(variant->dpdk ? "dpdk" : "udp",
+		     json_string_value(json_object_get(
+			     json_object_get(r, "transport"), "name")));
 	EXPECT_EQ(0, jint(r, "bad_records"));
 	EXPECT_EQ(0, jint(r, "late_frames"));
 	EXPECT_EQ(0, jint(json_object_get(r, "rejected"), "check"));
@@ -291,7 +293,12 @@ TEST_F_TIMEOUT(net, silent_host_goes_stale, 120)
 	ASSERT_NE_NULL(r);
 	s = node_finish(&self->send[1], NODE_TIMEOUT_S);
 	json_decref(s);
-	node_kill(&self->send[2]);
+	/* SIGTERM: a clean shutdown (port closed, EAL cleaned up, no leak) */
+	kill(self->send[2].pid, SIGTERM);
+	s = node_finish(&self->send[2], NODE_TIMEOUT_S);
+	ASSERT_NE_NULL(s);
+	EXPECT_LT(jint(s, "frames"), 1200);
+	json_decref(s);
 	h2 = jhost(r, 2);
 	h3 = jhost(r, 3);
 	ASSERT_NE_NULL(h2);

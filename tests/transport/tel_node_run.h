@@ -117,8 +117,12 @@ out_pipe:
 	return ret;
 }
 
-/* Start tel_node here, without a testbed (memif needs no network). */
-static inline int node_start_local(struct node_args *a, struct node_proc *p)
+/*
+ * Start tel_node here, without a testbed (memif needs no network); with
+ * @quiet its stderr goes to /dev/null.
+ */
+static inline int node_start_local(struct node_args *a, struct node_proc *p,
+				   bool quiet)
 {
 	int pfd[2];
 
@@ -136,6 +140,10 @@ static inline int node_start_local(struct node_args *a, struct node_proc *p)
 		return p->pid;
 	}
 	if (p->pid == 0) {
+		int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
 		dup2(pfd[1], STDOUT_FILENO);
 		execv(a->argv[0], a->argv);
 		_exit(127);
@@ -188,11 +196,14 @@ static inline json_t *node_finish(struct node_proc *p, double timeout_s)
 			waitpid(p->pid, &status, 0);
 			fprintf(stderr, "# tel_node %d timed out\n", p->pid);
 			close(p->out_fd);
+			p->pid = 0;
 			return NULL;
 		}
 		usleep(10000);
 	}
 	close(p->out_fd);
+	/* reaped: the teardown must not signal a pid that may be reused */
+	p->pid = 0;
 	out[used] = '\0';
 	if (p->prefix[0]) {
 		char dir[128];
@@ -202,7 +213,7 @@ static inline json_t *node_finish(struct node_proc *p, double timeout_s)
 		rmdir(dir);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "# tel_node %d exit status %d\n", p->pid, status);
+		fprintf(stderr, "# tel_node exit status %d\n", status);
 		return NULL;
 	}
 	line = strrchr(out, '{');

@@ -93,7 +93,6 @@ TEST_F_TIMEOUT(probe, rtt_and_bandwidth, 120)
 	if (!wait_file(self->ready, 30 * th_timeout_scale())) {
 		e = node_finish(&self->echo, 1);
 		json_decref(e);
-		self->echo.pid = 0;
 		if (variant->dpdk)
 			SKIP(return, "DPDK EAL/af_packet could not start here (see stderr)");
 		ASSERT_TRUE(false);

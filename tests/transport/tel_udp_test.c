@@ -5,9 +5,12 @@
  * datagrams are refused, and configuration input is validated.
  */
 #include "tests/lib/harness.h"
+#include "tests/transport/tel_node_run.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +18,8 @@
 
 #include "core/tel/tel_agg.h"
 #include "core/tel/tel_pattern.h"
+#include "core/tel/tel_probe.h"
+#include "core/tel/tel_pub.h"
 #include "core/tel/tel_transport.h"
 #include "generated/palm_config.h"
 
@@ -171,6 +176,58 @@ TEST_F(lo, explicit_destination)
 	ASSERT_EQ(0, memcmp(buf, fb.buf, (size_t)len));
 }
 
+TEST_F(lo, publisher_packs_frames)
+{
+	struct tel_agg_config ac = { .max_hosts = 2, .stale_after_ns = 1000000000 };
+	uint8_t buf[TEL_FRAME_MAX];
+	struct tel_agg_host *h;
+	struct tel_record r;
+	struct tel_agg_rx rx;
+	struct tel_pub pub;
+	struct tel_agg agg;
+	struct tel_msg m;
+	uint32_t i;
+	int n, frames = 0;
+
+	ASSERT_EQ(0, tel_agg_init(&agg, &ac));
+	tel_pub_init(&pub, self->a, 3);
+	memset(&r, 0, sizeof(r));
+	r.type = TEL_REC_VM;
+	for (i = 0; i < 100; i++) {
+		r.vm.vm_id = i % 50;
+		r.vm.ts_ns = i;
+		ASSERT_EQ(0, tel_pub_add(&pub, &r));
+	}
+	ASSERT_EQ(0, tel_pub_flush(&pub));
+	ASSERT_EQ(0, tel_pub_flush(&pub));	/* nothing pending: no frame */
+	/* 48-byte records: 30 per frame */
+	ASSERT_EQ(4, pub.frames);
+	ASSERT_EQ(100, pub.records);
+	ASSERT_EQ(4, pub.seq);
+	r.type = 0;
+	ASSERT_EQ(-EINVAL, tel_pub_add(&pub, &r));
+	while (frames < 4) {
+		m = (struct tel_msg){ .buf = buf, .len = sizeof(buf) };
+		n = tel_recv(self->b, &m, 1, 1000);
+		ASSERT_EQ(1, n);
+		ASSERT_EQ(frames < 3 ? 30 : 10,
+			  tel_agg_ingest(&agg, buf, m.len, 1, &rx));
+		ASSERT_EQ((uint32_t)frames, rx.hdr.seq);
+		ASSERT_EQ(3, rx.hdr.sender);
+		frames++;
+	}
+	h = tel_agg_find(&agg, 3);
+	ASSERT_NE_NULL(h);
+	EXPECT_EQ(100, h->c.records);
+	EXPECT_EQ(50, h->nvms);
+	EXPECT_EQ(0, h->c.lost);
+	/* the newest sample of VM 7 is the one of record 57 */
+	for (i = 0; i < h->nvms; i++)
+		if (h->vms[i].vm_id == 7)
+			EXPECT_EQ(57, h->vms[i].ts_ns);
+	tel_agg_fini(&agg);
+}
+
 TEST(peer_parsing)
 {
 	struct tel_peer p;
@@ -248,6 +305,7 @@ TEST(dpdk_bad_eal_args_fail_cleanly)
 		SKIP(return, "CONFIG_PALM_DPDK is off");
 	tel_transport_config_init(&cfg);
 	cfg.kind = TEL_TRANSPORT_DPDK;
+	cfg.udp_fallback = false;
 	snprintf(cfg.eal_args, sizeof(cfg.eal_args), "--no-such-eal-option");
 	/* the EAL prints its usage on stdout: keep the TAP stream clean */
 	fflush(stdout);
@@ -263,4 +321,241 @@ TEST(dpdk_bad_eal_args_fail_cleanly)
 	close(null);
 	ASSERT_LT(ret, 0);
 	ASSERT_NULL(t);
+}
+
+/* DPDK that cannot start (or is not built) gives way to kernel UDP. */
+TEST(dpdk_falls_back_to_udp)
+{
+	struct tel_transport_config cfg;
+	struct tel_transport *t = NULL;
+	int saved, null;
+
+	tel_transport_config_init(&cfg);
+	ASSERT_TRUE(cfg.udp_fallback);
+	cfg.kind = TEL_TRANSPORT_DPDK;
+	inet_pton(AF_INET, "127.0.0.1", &cfg.local_ip);
+	cfg.port = free_port();
+	snprintf(cfg.eal_args, sizeof(cfg.eal_args), "--no-such-eal-option");
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null = open("/dev/null", O_WRONLY);
+	ASSERT_GE(saved, 0);
+	ASSERT_GE(null, 0);
+	dup2(null, STDOUT_FILENO);
+	ASSERT_EQ(0, tel_transport_open(&cfg, &t));
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	ASSERT_NE_NULL(t);
+	ASSERT_STREQ("udp", t->ops->name);
+	tel_close(t);
+}
+
+/* Run tel_node @mode with valid common arguments plus @extra: exit status. */
+static int node_status(const char *mode, const char *extra, uint16_t port)
+{
+	struct node_args a;
+	struct node_proc p;
+	int status;
+
+	node_args_init(&a, mode);
+	node_arg(&a, "--host-id=1");
+	node_arg(&a, "--local=127.0.0.1");
+	node_arg(&a, "--port=%u", port);
+	node_arg(&a, "--peer=127.0.0.1:%u", port);
+	node_arg(&a, "--duration-ms=1");
+	node_arg(&a, "--frames=1");
+	if (extra)
+		node_arg(&a, "%s", extra);
+	if (node_start_local(&a, &p, true))
+		return -1;
+	if (waitpid(p.pid, &status, 0) != p.pid)
+		return -1;
+	close(p.out_fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* tel_node validates its command line: each bad value exits with 2. */
+TEST(node_rejects_bad_arguments)
+{
+	static const char *const bad[] = {
+		"--host-id=0", "--host-id=4294967296", "--frames=0",
+		"--records=46", "--rate=-1", "--rate=1x", "--drop=2",
+		"--port=65536", "--port=0", "--local=10.213.1",
+		"--peer=10.213.1.1:0", "--peer=10.213.1.1@zz", "--transport=tcp",
+		"--burst=65", "--burst=0", "--idle-us=100001",
+		"--duration-ms=0", "--train=1", "--eal", "extra",
+	};
+	uint16_t port = free_port();
+	char why[256];
+	size_t i;
+
+	if (!node_built(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	/* the common arguments alone are fine */
+	ASSERT_EQ(0, node_status("send", NULL, port));
+	ASSERT_EQ(0, node_status("recv", NULL, port));
+	ASSERT_EQ(2, node_status("fly", NULL, port));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = node_status(i % 2 ? "send" : "recv", bad[i], port);
+
+		if (st != 2)
+			TH_LOG("%s: exit status %d", bad[i], st);
+		EXPECT_EQ(2, st);
+	}
+}
+
+/*
+ * The link probe on loopback, responder in a child process: every echo
+ * returns, the whole train arrives and is timed, and the result is a
+ * link record that the aggregator takes.
+ */
+TEST(probe_on_loopback)
+{
+	struct tel_agg_config ac = { .max_hosts = 2, .stale_after_ns = 1000000000 };
+	struct tel_transport_config cfg;
+	struct tel_probe_config pc = { .host_id = 1, .probes = 10, .train = 32,
+				       .configured_bps = 1000000000,
+				       .timeout_ms = 2000 };
+	struct tel_probe_result res;
+	struct tel_frame_builder fb;
+	struct tel_transport *t;
+	struct tel_agg_host *h;
+	struct tel_record r;
+	struct tel_agg agg;
+	uint16_t port_a = free_port(), port_b = free_port();
+	int pfd[2], status, len;
+	char c;
+	pid_t pid;
+
+	tel_transport_config_init(&cfg);
+	inet_pton(AF_INET, "127.0.0.1", &cfg.local_ip);
+	cfg.rcvbuf = 1 << 22;
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		cfg.port = port_b;
+		if (tel_transport_open(&cfg, &t))
+			_exit(1);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		tel_probe_echo(t, 2, 5000, NULL);
+		tel_close(t);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(1, read(pfd[0], &c, 1));
+	close(pfd[0]);
+	cfg.port = port_a;
+	ASSERT_EQ(0, tel_transport_open(&cfg, &t));
+	pc.peer.ip = cfg.local_ip;
+	pc.peer.port = port_b;
+	ASSERT_EQ(0, tel_probe_run(t, &pc, &res));
+	tel_close(t);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	TH_LOG("loopback: rtt min %.1f us avg %.1f us, train %u, %.0f Mbit/s",
+	       res.rtt_min_ns / 1e3, res.link.rtt_ns / 1e3, res.train_received,
+	       res.link.avail_bps / 1e6);
+	EXPECT_EQ(10, res.sent);
+	EXPECT_EQ(10, res.replies);
+	EXPECT_EQ(32, res.train_received);
+	EXPECT_EQ(2, res.link.peer_host_id);
+	EXPECT_GT(res.rtt_min_ns, 0);
+	EXPECT_GE(res.link.rtt_ns, res.rtt_min_ns);
+	EXPECT_GT(res.link.avail_bps, 0);
+	EXPECT_EQ(1000000000, res.link.configured_bps);
+	EXPECT_EQ(0, res.link.loss_ppm);
+
+	/* what the prober publishes, the aggregator keeps */
+	ASSERT_EQ(0, tel_agg_init(&agg, &ac));
+	memset(&r, 0, sizeof(r));
+	r.type = TEL_REC_LINK;
+	r.link = res.link;
+	tel_fb_init(&fb);
+	ASSERT_EQ(0, tel_fb_add(&fb, &r));
+	len = tel_fb_finish(&fb, 1, 0, 1);
+	ASSERT_EQ(1, tel_agg_ingest(&agg, fb.buf, (size_t)len, 1, NULL));
+	h = tel_agg_find(&agg, 1);
+	ASSERT_NE_NULL(h);
+	ASSERT_EQ(1, h->nlinks);
+	EXPECT_EQ(2, h->links[0].peer_host_id);
+	EXPECT_EQ(res.link.rtt_ns, h->links[0].rtt_ns);
+	EXPECT_EQ(res.link.avail_bps, h->links[0].avail_bps);
+	tel_agg_fini(&agg);
+}
+
+TEST(probe_validates_config)
+{
+	struct tel_probe_config pc = { .host_id = 1, .probes = 1, .train = 2,
+				       .timeout_ms = 1 };
+	struct tel_probe_result res;
+
+	/* no peer address */
+	ASSERT_EQ(-EINVAL, tel_probe_run(NULL, &pc, &res));
+	inet_pton(AF_INET, "127.0.0.1", &pc.peer.ip);
+	pc.train = 1;
+	ASSERT_EQ(-EINVAL, tel_probe_run(NULL, &pc, &res));
+	pc.train = TEL_PROBE_MAX_TRAIN + 1;
+	ASSERT_EQ(-EINVAL, tel_probe_run(NULL, &pc, &res));
+	pc.train = 2;
+	pc.probes = 0;
+	ASSERT_EQ(-EINVAL, tel_probe_run(NULL, &pc, &res));
+	pc.probes = 1;
+	pc.timeout_ms = 0;
+	ASSERT_EQ(-EINVAL, tel_probe_run(NULL, &pc, &res));
+}
+
+TEST(config_from_file_options)
+{
+	struct tel_transport_config cfg;
+
+	tel_transport_config_init(&cfg);
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "transport", "dpdk"));
+	ASSERT_EQ(TEL_TRANSPORT_DPDK, cfg.kind);
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "local", "10.213.1.1"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "port", "4000"));
+	/* a peer without a port takes the local port */
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "peer", "10.213.1.2"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "peer",
+					      "10.213.1.3:5000@02:00:00:00:00:03"));
+	ASSERT_EQ(2, cfg.npeers);
+	ASSERT_EQ(4000, cfg.peers[0].port);
+	ASSERT_EQ(5000, cfg.peers[1].port);
+	ASSERT_TRUE(cfg.peers[1].have_mac);
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "burst", "64"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "rcvbuf", "8388608"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "eal",
+					      "-l 2 -a 0000:3b:00.1 --file-prefix=palm"));
+	ASSERT_STREQ("-l 2 -a 0000:3b:00.1 --file-prefix=palm", cfg.eal_args);
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "mbufs", "0"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "mbufs", "8191"));
+	ASSERT_EQ(8191, cfg.mbufs);
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "idle_us", "0"));
+	ASSERT_EQ(0, tel_transport_config_set(&cfg, "udp_fallback", "no"));
+	ASSERT_FALSE(cfg.udp_fallback);
+	ASSERT_EQ(0, tel_transport_config_check(&cfg));
+
+	ASSERT_EQ(-ENOENT, tel_transport_config_set(&cfg, "colour", "blue"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "transport", "rdma"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "local", "::1"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "port", "0"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "port", "-1"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "port", " 80"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "port", "80 "));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "burst", "65"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "rcvbuf", "99999999999"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "mbufs", "100"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "idle_us", "100001"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "udp_fallback", "1"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "peer", "10.213.1.4:x"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, NULL, "x"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "port", NULL));
+	ASSERT_EQ(2, cfg.npeers);
+	while (cfg.npeers < TEL_MAX_PEERS)
+		ASSERT_EQ(0, tel_transport_config_set(&cfg, "peer", "10.213.1.9"));
+	ASSERT_EQ(-EINVAL, tel_transport_config_set(&cfg, "peer", "10.213.1.9"));
+	ASSERT_EQ(4000, cfg.port);
 }

@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/migration/run.sh: the live-migration controller benchmark.  A grid
+# of real migrations of palm's test guest between two emulated hosts
+# (network namespaces, tc tbf links), each cell once per controller
+# (palm, qemu, nova, autoconverge), then RESULTS.md, the fitted model
+# coefficients (model.coef) and plots.  Called by bench/run.sh
+# (make bench); needs root, QEMU, jq, and gnuplot for the plots.
+#
+#   MIG_GRID=small (default, ~15 min here) | full
+#   MIG_WS, MIG_RATES, MIG_PATTERNS, MIG_LINKS, MIG_CTLS: override a dimension
+#   MIG_BUDGET  seconds per migration (default 15)
+#   MIG_PAUSE   palm's pause target in ms (default 300)
+#
+# Full grid: MIG_GRID=full sh bench/migration/run.sh   (about 2 h here)
+set -eu
+cd "$(dirname "$0")/../.."
+here=bench/migration
+out=bench/results/migration
+build=${PALM_BUILD:-build}
+
+case ${MIG_GRID:-small} in
+small)
+	ws=${MIG_WS:-16M}
+	rates=${MIG_RATES:-0 3 max}
+	patterns=${MIG_PATTERNS:-uniform hotcold}
+	links=${MIG_LINKS:-100mbit 1gbit}
+	;;
+full)
+	ws=${MIG_WS:-16M 48M}
+	rates=${MIG_RATES:-0 1 3 10 max}
+	patterns=${MIG_PATTERNS:-uniform hotcold}
+	links=${MIG_LINKS:-100mbit 1gbit off}
+	;;
+*)
+	echo "MIG_GRID is small or full" >&2
+	exit 2
+	;;
+esac
+ctls=${MIG_CTLS:-palm qemu nova autoconverge}
+budget=${MIG_BUDGET:-15}
+pause=${MIG_PAUSE:-300}
+mem=${MIG_MEM:-128M}
+export MIG_MEM=$mem PALM_BUILD="$build"
+
+[ "$(id -u)" = 0 ] || { echo "bench/migration: needs root (network namespaces); skipped"; exit 0; }
+command -v qemu-system-x86_64 >/dev/null || { echo "bench/migration: no QEMU; skipped"; exit 0; }
+command -v jq >/dev/null || { echo "bench/migration: needs jq" >&2; exit 1; }
+
+# Nova's delays scaled by one factor so that its whole schedule (800 s
+# per GiB of a 2 GiB floor = 1600 s) fits the budget.
+nova_scale=$(awk -v b="$budget" 'BEGIN { printf "%.6f", b / 1600 }')
+
+mkdir -p "$out"
+rm -f "$out"/*.json
+model=""
+[ -f "$here/model.coef" ] && model="--model $here/model.coef"
+
+# tc rate to bytes/s for palm's --link-rate; unshaped: palm learns it
+for w in $ws; do
+	used=$(( ${w%M} + 2 ))MiB
+	for r in $rates; do
+		for p in $patterns; do
+			for l in $links; do
+				for c in $ctls; do
+					name="ws$w-r$r-$p-$l-$c"
+					set -- --budget "${budget}s"
+					case $c in
+					palm)
+						set -- "$@" --max-time "${budget}s" --max-pause "$pause" \
+							--allow-postcopy --guest-used "$used" $model
+						[ "$l" = off ] || set -- "$@" --link-rate "$l"
+						;;
+					nova)
+						set -- "$@" --nova-scale "$nova_scale"
+						;;
+					esac
+					printf '  %-40s ' "$name"
+					if nice sh "$here/cell.sh" "$out/$name.json" "$c" "$w" "$r" "$p" "$l" "$@" \
+						2>"$out/$name.err"; then
+						jq -r '"\(.status) total \(.total_time_ms) ms, downtime \(.downtime_ms) ms, pause \(.guest.pause_ms // "-") ms"' "$out/$name.json"
+						rm -f "$out/$name.err"
+					else
+						echo "cell failed (see $out/$name.err)"
+					fi
+				done
+			done
+		done
+	done
+done
+
+sh "$here/summarize.sh" "$out" "MIG_GRID=${MIG_GRID:-small} MIG_BUDGET=$budget MIG_PAUSE=$pause sh bench/migration/run.sh"
+sh "$here/calibrate.sh" "$out" >"$here/model.coef.new" && mv "$here/model.coef.new" "$here/model.coef"
+echo "bench/migration: $here/RESULTS.md, $here/model.coef, plots in $out/"

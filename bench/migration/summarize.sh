@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# summarize.sh DIR "COMMAND": bench/migration/RESULTS.md and plots from
+# the per-run JSON reports in DIR (written by cell.sh).
+set -eu
+dir=$1 cmd=$2
+here=$(dirname "$0")
+res=$here/RESULTS.md
+all=$dir/all.json
+jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
+
+{
+	echo "# Live-migration controllers: measured"
+	echo
+	echo "Produced by \`$cmd\` on $(uname -n), $(date -u +%Y-%m-%d), QEMU $(qemu-system-x86_64 --version | head -1 | sed 's/.*version //')."
+	echo "Guest: palm's test guest, $(jq -r '.[0].cell.mem' "$all") RAM, accel $(jq -r '.[0].cell.accel' "$all");"
+	echo "links: tc tbf between two network namespaces.  palm's target: pause <= $(jq -r '[.[] | select(.cell.controller == "palm") | .target.max_pause_ms][0] // "-"' "$all") ms"
+	echo "(as the guest sees it), total <= budget, post-copy allowed, no throttling."
+	echo "Pause = the guest's largest heartbeat gap; work lost = page writes the guest"
+	echo "did not do versus its unmigrated rate over the same time."
+	echo
+	echo "| cell (ws-rate-pattern-link) | controller | result | total s | QEMU downtime ms | guest pause ms | MB sent | work lost (pages) |"
+	echo "|---|---|---|---|---|---|---|---|"
+	jq -r 'sort_by(.cell.ws, .cell.rate, .cell.pattern, .cell.link, .cell.controller)[] |
+		"| \(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link) | \(.cell.controller) | \(.status)\(if .postcopy then " (post-copy)" else "" end) | \(if .status == "completed" then (.total_time_ms / 1000 * 100 | round / 100) else "-" end) | \(if .status == "completed" then .downtime_ms else "-" end) | \(if .status == "completed" and .guest.pause_ms != null then (.guest.pause_ms | round) else "-" end) | \((.bytes_transferred / 1e6 * 10 | round) / 10) | \(.guest_work_lost_pages // "-" | if type == "number" then round else . end) |"' "$all"
+	echo
+	echo "## Against the targets"
+	echo
+	jq -r '
+	def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	def key: "\(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link)";
+	def r2: . * 100 | round / 100;
+	(map(select(.cell.controller == "palm"))) as $palm |
+	($palm | map(select(.status != "infeasible"))) as $feasible |
+	($feasible | map(select(.status == "completed"))) as $done |
+	($done | map(select(.guest.pause_ms != null and .guest.pause_ms <= .target.max_pause_ms))) as $inpause |
+	(map(select(.cell.controller == "nova" and .status == "completed")) | map({key: key, value: .total_time_ms}) | from_entries) as $nova |
+	($done | map(select($nova[key] != null)) | map({p: .total_time_ms, n: $nova[key]})) as $both |
+	(map(select(.cell.controller == "autoconverge") | {key: key, value: .guest_work_lost_pages}) | from_entries) as $ac |
+	($palm | map(select(.guest_work_lost_pages != null and $ac[key] != null)) | map({p: .guest_work_lost_pages, a: $ac[key]})) as $lost |
+	($done | map(select(.prediction != null))) as $pred |
+	"- palm: plan found for \($feasible | length) of \($palm | length) cells (the rest reported infeasible before the start); completed \($done | length) of those; guest pause within the target in \($inpause | length) of \($done | length) completed (\(if ($done | length) > 0 then ($inpause | length) * 100 / ($done | length) | round else "-" end) %; target >= 95 %).",
+	"- Failed to complete, per controller: \(group_by(.cell.controller) | map("\(.[0].cell.controller) \(map(select(.status != "completed")) | length)/\(length)") | join(", ")).",
+	"- Median total time on cells palm and Nova both completed (\($both | length)): palm \($both | map(.p) | median // 0 | . / 1000 | r2) s, Nova \($both | map(.n) | median // 0 | . / 1000 | r2) s, ratio \(if ($both | length) > 0 then (($both | map(.p) | median) / ($both | map(.n) | median) | r2) else "-" end) (target <= 0.7).",
+	"- Guest work lost (sum over \($lost | length) cells): palm \($lost | map(.p) | add // 0 | round) pages, auto-converge \($lost | map(.a) | add // 0 | round) pages, ratio \(if ($lost | map(.a) | add // 0) > 0 then (($lost | map(.p) | add) / ($lost | map(.a) | add) | r2) else "-" end) (target <= 0.5).",
+	"- Prediction at the start vs measured (\($pred | length) completed palm runs with a prediction): total time MAPE \($pred | map(((.prediction.total_s * 1000 - .total_time_ms) | fabs) / .total_time_ms) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), bytes MAPE \($pred | map(((.prediction.bytes - .bytes_transferred) | fabs) / .bytes_transferred) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), QEMU downtime within 20 % or 30 ms in \($pred | map(select(((.prediction.downtime_ms - .downtime_ms) | fabs) <= ([30, .downtime_ms * 0.2] | max))) | length) of \($pred | length); guest pause within 20 % or 30 ms in \($pred | map(select(.guest.pause_ms != null and ((.prediction.pause_ms - .guest.pause_ms) | fabs) <= ([30, .guest.pause_ms * 0.2] | max))) | length) of \($pred | length)."
+	' "$all"
+	echo
+	echo "Per-run JSON: \`$dir/\`; plots: \`$dir/downtime.png\`, \`$dir/total_time.png\`."
+} >"$res"
+
+# plots: one bar group per cell, one bar per controller
+if command -v gnuplot >/dev/null; then
+	jq -r 'sort_by(.cell.ws, .cell.rate, .cell.pattern, .cell.link) | group_by("\(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link)")[] |
+		(map({key: .cell.controller, value: .}) | from_entries) as $c |
+		"\(.[0].cell.ws)-\(.[0].cell.rate)-\(.[0].cell.pattern)-\(.[0].cell.link)" + ([ "palm", "qemu", "nova", "autoconverge" ] | map(. as $k |
+			if $c[$k] != null and $c[$k].status == "completed" then " \($c[$k].guest.pause_ms // $c[$k].downtime_ms) \($c[$k].total_time_ms / 1000)" else " NaN NaN" end) | join(""))' \
+		"$all" | awk '{ $1 = $1; print }' | tr ' ' '\t' >"$dir/plot.tsv"
+	for what in downtime total_time; do
+		if [ $what = downtime ]; then col=0 ylabel="guest pause (ms)"; else col=1 ylabel="total time (s)"; fi
+		gnuplot <<GP
+set terminal pngcairo size 1400,600
+set output "$dir/$what.png"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set xtics rotate by -45 font ",8"
+set ylabel "$ylabel"
+set key top left
+set datafile missing "NaN"
+set title "Completed migrations only (missing bar = not completed)"
+plot "$dir/plot.tsv" using $((2 + col)):xtic(1) title "palm", \
+     "" using $((4 + col)) title "qemu", "" using $((6 + col)) title "nova", \
+     "" using $((8 + col)) title "autoconverge"
+GP
+	done
+fi

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The migration controller's decisions: a plan before the start (what
+ * QEMU must be told before migrate) and, after every query-migrate, the
+ * actions for this pass.  Pure: no I/O, so that recorded traces replay
+ * through it in tests.  The run loop (qmp_migration.c) applies the
+ * actions through a backend (qmp_ctl_backend.h).
+ *
+ * Four controllers share the loop: palm's own (model plan, per-pass
+ * downtime limit from measured bandwidth and remainder, throttling,
+ * post-copy switch, abort), and three baselines: QEMU's defaults, Nova's
+ * libvirt driver (downtime steps on a timer) and auto-converge always on.
+ */
+#ifndef PALM_QMP_CTL_H
+#define PALM_QMP_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qmp/qmp_baseline.h"
+#include "qmp/qmp_commands.h"
+#include "qmp/qmp_model.h"
+
+enum qmp_ctl_kind {
+	QMP_CTL_PALM,
+	QMP_CTL_QEMU,
+	QMP_CTL_NOVA,
+	QMP_CTL_AUTOCONVERGE,
+};
+
+/* What this QEMU pair offers (from qmp_features and the accelerator). */
+struct qmp_ctl_caps {
+	bool postcopy;		/* postcopy-ram on both ends */
+	bool auto_converge;
+	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
+	int nvcpu;		/* >= 1 */
+};
+
+/* Set before migrate; < 0 leaves QEMU's value. */
+struct qmp_ctl_setup {
+	int64_t downtime_ms;
+	int64_t bandwidth_bps;
+	int64_t max_cpu_throttle_pct;
+	bool auto_converge;
+	bool postcopy;		/* on both ends, as QEMU requires */
+};
+
+/* What to do after this query-migrate. */
+struct qmp_ctl_action {
+	bool set_downtime;
+	int64_t downtime_ms;
+	bool set_bandwidth;
+	int64_t bandwidth_bps;
+	bool set_dirty_limit;
+	uint64_t dirty_limit_mbps;	/* per vCPU, MB/s as QEMU takes it */
+	bool start_postcopy;
+	bool cancel;			/* give up; the reason is logged */
+};
+
+#define QMP_CTL_LOG_MAX 128
+
+/* One decision with the numbers behind it. */
+struct qmp_ctl_decision {
+	double t_s;		/* since migrate; < 0: before the start */
+	char action[24];	/* plan, downtime-limit, max-bandwidth, ... */
+	double value;		/* the value set, in the action's unit */
+	char why[232];
+};
+
+struct qmp_ctl {
+	enum qmp_ctl_kind kind;
+	struct qmp_model_coef coef;
+	struct qmp_model_target target;
+	struct qmp_model_input input;	/* what the plan was made from */
+	bool have_input;
+	struct qmp_model_plan plan;
+	struct qmp_ctl_caps caps;
+	struct qmp_nova_schedule nova;
+
+	/* per-pass state (palm) */
+	double last_t;
+	uint64_t last_transferred;
+	double bw_bps;			/* measured goodput, smoothed */
+	uint64_t sync_count;
+	double pass_start_t;
+	double pass_dirty[2];		/* remainder at the last two syncs */
+	int passes_seen;
+	int stuck_passes;
+	int64_t downtime_ms;		/* what QEMU has now */
+	bool dirty_limited;
+	bool postcopy_started;
+	bool cancelled;
+	int nova_step;			/* last Nova step applied, -1 none */
+
+	struct qmp_ctl_decision log[QMP_CTL_LOG_MAX];
+	int nlog;
+	int log_dropped;
+};
+
+void qmp_ctl_init(struct qmp_ctl *ctl, enum qmp_ctl_kind kind,
+		  const struct qmp_model_coef *coef,
+		  const struct qmp_model_target *target);
+
+/*
+ * Decides what to set before the start.  in may be NULL when nothing was
+ * measured (palm then plans without a prediction and learns from the
+ * first pass).  Returns 0, -ECANCELED when palm's model finds the target
+ * infeasible (ctl->plan.reason says why and what would do), or -EINVAL.
+ */
+int qmp_ctl_plan(struct qmp_ctl *ctl, const struct qmp_model_input *in,
+		 const struct qmp_ctl_caps *caps, struct qmp_ctl_setup *setup);
+
+/* One step after a query-migrate taken t_s seconds after migrate. */
+void qmp_ctl_step(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
+		  double t_s, struct qmp_ctl_action *act);
+
+/* Records a decision (also used by the run loop for what it did). */
+void qmp_ctl_log(struct qmp_ctl *ctl, double t_s, const char *action,
+		 double value, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+const char *qmp_ctl_kind_name(enum qmp_ctl_kind kind);
+/* "palm", "qemu", "nova", "autoconverge"; -EINVAL otherwise. */
+int qmp_ctl_kind_parse(const char *name, enum qmp_ctl_kind *kind);
+
+#endif /* PALM_QMP_CTL_H */

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Features and measurements before the plan; see qmp_ctl_probe.h. */
+#include "qmp/qmp_ctl_probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qmp/qmp_commands.h"
+#include "qmp/qmp_ctl_commands.h"
+#include "qmp/qmp_features.h"
+
+#define MAX_VCPUS 256
+
+void qmp_ctl_known_init(struct qmp_ctl_known *k)
+{
+	k->link_bps = -1;
+	k->used_bytes = -1;
+	k->ws_bytes = -1;
+	k->dirty_bps = -1;
+	k->measure_s = 1;
+	k->want_dirty_limit = false;
+}
+
+int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
+		       const struct qmp_ctl_known *k, struct qmp_ctl_caps *caps,
+		       char *err, size_t errlen)
+{
+	struct qmp_features *fs = NULL, *fd = NULL;
+	struct qmp_vcpu vcpus[MAX_VCPUS];
+	int ret, n = 0;
+
+	memset(caps, 0, sizeof(*caps));
+	ret = qmp_features_probe(src, &fs);
+	if (ret) {
+		snprintf(err, errlen, "source: feature probe: %s", qmp_last_error(src));
+		goto out;
+	}
+	if (dst) {
+		ret = qmp_features_probe(dst, &fd);
+		if (ret) {
+			snprintf(err, errlen, "destination: feature probe: %s",
+				 qmp_last_error(dst));
+			goto out;
+		}
+	}
+	caps->postcopy = fd && qmp_has_capability(fs, "postcopy-ram") &&
+			 qmp_has_capability(fd, "postcopy-ram") &&
+			 qmp_has_command(fs, "migrate-start-postcopy");
+	caps->auto_converge = qmp_has_capability(fs, "auto-converge");
+	/* the command exists without a dirty ring but then refuses */
+	caps->vcpu_dirty_limit = k->want_dirty_limit &&
+				 qmp_has_command(fs, "set-vcpu-dirty-limit");
+	ret = qmp_query_cpus_fast(src, vcpus, MAX_VCPUS, &n);
+	if (ret && ret != -ENOBUFS) {
+		snprintf(err, errlen, "source: query-cpus-fast: %s",
+			 qmp_last_error(src));
+		goto out;
+	}
+	ret = 0;
+	caps->nvcpu = n > 0 ? n : 1;
+out:
+	qmp_features_free(fs);
+	qmp_features_free(fd);
+	return ret;
+}
+
+int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
+			struct qmp_model_input *in, bool *have_prediction,
+			char *err, size_t errlen)
+{
+	double r1, r2, ws, rate;
+	bool kvm = false;
+	uint64_t ram;
+	int ret;
+
+	memset(in, 0, sizeof(*in));
+	*have_prediction = false;
+	ret = qmp_query_ram_size(src, &ram);
+	if (ret) {
+		snprintf(err, errlen, "source: %s", qmp_last_error(src));
+		return ret;
+	}
+	in->ram_bytes = (double)ram;
+	in->used_bytes = k->used_bytes >= 0 ? fmin(k->used_bytes, in->ram_bytes) :
+					      in->ram_bytes;
+	if (k->dirty_bps >= 0 && k->ws_bytes >= 0) {
+		ws = fmin(k->ws_bytes, in->ram_bytes);
+		rate = k->dirty_bps;
+	} else {
+		/* an old QEMU without query-kvm samples */
+		if (qmp_query_kvm_enabled(src, &kvm))
+			kvm = false;
+		ret = qmp_measure_dirty(src, k->measure_s, kvm, &r1, &r2);
+		if (ret) {
+			snprintf(err, errlen, "source: dirty rate: %s",
+				 qmp_last_error(src));
+			return ret;
+		}
+		ret = qmp_model_fit_dirty(r1, r2, k->measure_s, in->used_bytes,
+					  &ws, &rate);
+		if (ret) {
+			snprintf(err, errlen, "dirty rate %g/%g B/s does not fit", r1, r2);
+			return ret;
+		}
+	}
+	in->ws_bytes = ws;
+	in->dirty_bps = rate;
+	if (k->link_bps <= 0)
+		return 0;
+	in->link_bps = k->link_bps;
+	*have_prediction = true;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pre-copy (and post-copy) live-migration model with QEMU's switch-over
+ * rule, in the spirit of Liu et al. (HPDC'11) and Akoush et al.
+ * (MASCOTS'10): pass k re-sends the distinct pages dirtied during pass
+ * k-1, and QEMU stops the guest once what is left fits the downtime limit
+ * at the measured bandwidth.  Pure computation; the coefficients come
+ * from palm's own measured migrations (bench/migration/calibrate.sh
+ * writes them, qmp_model_coef_load reads them).
+ */
+#ifndef PALM_QMP_MODEL_H
+#define PALM_QMP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Fitted on measured migrations; see kernel-notes/migration-controller.md. */
+struct qmp_model_coef {
+	double link_efficiency;		/* RAM goodput / link rate, 0..1 */
+	double setup_s;			/* migrate to the first page sent */
+	double pass_overhead_s;		/* bitmap sync and pipeline per pass */
+	double zero_page_bytes;		/* stream bytes per all-zero page */
+	double page_overhead_bytes;	/* stream bytes per page beyond 4 KiB */
+	double downtime_fixed_ms;	/* device state and switch-over */
+	double pause_fixed_ms;		/* guest pause beyond QEMU's downtime */
+	double inflight_bytes;		/* buffered between source and guest */
+	double postcopy_pause_ms;	/* guest pause at the post-copy switch */
+};
+
+/* What the migration faces, measured or given. */
+struct qmp_model_input {
+	double ram_bytes;		/* guest RAM */
+	double used_bytes;		/* non-zero pages (<= ram_bytes) */
+	double ws_bytes;		/* pages the guest keeps rewriting */
+	double dirty_bps;		/* page writes, bytes/s, into ws_bytes */
+	double link_bps;		/* link rate, bytes/s */
+	double max_bandwidth_bps;	/* QEMU's cap, bytes/s; <= 0: none */
+	double downtime_limit_ms;	/* QEMU's downtime-limit */
+	double throttle;		/* share of the dirty rate removed, 0..1 */
+	int max_passes;			/* give up after this many; <= 0: 1000 */
+};
+
+struct qmp_model_pred {
+	bool converges;		/* the switch-over happens in max_passes */
+	int passes;		/* RAM passes including the first */
+	double total_s;		/* start to completion (QEMU's total-time) */
+	double bytes;		/* stream bytes */
+	double downtime_ms;	/* QEMU-reported downtime */
+	double pause_ms;	/* what the guest sees */
+	double goodput_bps;	/* bytes/s the model assumes */
+	double steady_dirty_bytes; /* per-pass dirty set it settles at */
+};
+
+void qmp_model_coef_defaults(struct qmp_model_coef *c);
+
+/*
+ * Reads "key = value" lines (# comments) over the defaults.  Unknown
+ * keys, malformed or out-of-range values are -EINVAL with the line in
+ * err; a missing file is -ENOENT.  qmp_model_coef_parse does the same on
+ * a buffer, for tests and fuzzing.
+ */
+int qmp_model_coef_load(const char *path, struct qmp_model_coef *c,
+			char *err, size_t errlen);
+int qmp_model_coef_parse(const char *buf, size_t len,
+			 struct qmp_model_coef *c, char *err, size_t errlen);
+
+/* Distinct bytes dirtied in t seconds: ws (1 - exp(-rate t / ws)). */
+double qmp_model_dirtied(double ws_bytes, double dirty_bps, double t_s);
+
+/*
+ * Working set and rate from two distinct-dirty measurements (bytes
+ * dirtied per second over windows of t1 and t2 = 2 t1 seconds, as
+ * QEMU's calc-dirty-rate reports them).  Returns 0 or -EINVAL; a rate
+ * that did not saturate gives ws = cap_bytes.
+ */
+int qmp_model_fit_dirty(double rate1_bps, double rate2_bps, double t1_s,
+			double cap_bytes, double *ws_bytes, double *dirty_bps);
+
+/* Pre-copy under QEMU's rule.  -EINVAL on nonsense input. */
+int qmp_model_precopy(const struct qmp_model_coef *c,
+		      const struct qmp_model_input *in,
+		      struct qmp_model_pred *out);
+/* One pre-copy pass, then post-copy for the rest. */
+int qmp_model_postcopy(const struct qmp_model_coef *c,
+		       const struct qmp_model_input *in,
+		       struct qmp_model_pred *out);
+
+/* Guest pause beyond QEMU's downtime at goodput bytes/s. */
+double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
+				   double goodput_bps);
+
+/* The service-level target of one migration. */
+struct qmp_model_target {
+	double max_pause_ms;		/* guest-observed pause */
+	double max_total_s;
+	double max_slowdown;		/* 0..0.99 of the guest's dirtying */
+	bool allow_postcopy;
+};
+
+enum qmp_model_mode {
+	QMP_MODEL_PRECOPY,		/* plain pre-copy */
+	QMP_MODEL_PRECOPY_THROTTLED,	/* pre-copy with throttling */
+	QMP_MODEL_POSTCOPY,		/* pre-copy, then post-copy */
+	QMP_MODEL_INFEASIBLE,
+};
+
+struct qmp_model_plan {
+	enum qmp_model_mode mode;
+	struct qmp_model_pred pred;	/* for the chosen mode */
+	double downtime_limit_ms;	/* what to give QEMU at the start */
+	double throttle;		/* share of dirtying to remove */
+	/* Infeasible: what would make it feasible (0 = nothing would). */
+	double needed_pause_ms;
+	double needed_link_bps;
+	char reason[256];
+};
+
+/*
+ * Picks the cheapest mode that meets the target: pre-copy, then
+ * pre-copy throttled within max_slowdown, then post-copy if allowed.
+ * in->downtime_limit_ms and in->throttle are ignored (the plan sets
+ * them).  0 or -EINVAL.
+ */
+int qmp_model_plan(const struct qmp_model_coef *c,
+		   const struct qmp_model_input *in,
+		   const struct qmp_model_target *t,
+		   struct qmp_model_plan *out);
+
+const char *qmp_model_mode_name(enum qmp_model_mode mode);
+
+#endif /* PALM_QMP_MODEL_H */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controllers' decisions replayed on recorded query-migrate
+ * sequences (tests/controller/fixtures/, JSON lines, written by palmctl
+ * migrate --trace from real migrations over a 100 Mbit/s tbf link), and
+ * Nova's schedule.
+ */
+#include "tests/lib/harness.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "qmp/qmp_baseline.h"
+#include "qmp/qmp_ctl.h"
+
+#define MAX_SAMPLES 2048
+#define MIB (1024.0 * 1024)
+
+struct trace {
+	int n;
+	double t[MAX_SAMPLES];
+	struct qmp_migrate_info info[MAX_SAMPLES];
+};
+
+static unsigned long long jull(const json_t *o, const char *key)
+{
+	return (unsigned long long)json_integer_value(json_object_get(o, key));
+}
+
+/* Loads a fixture; every line must be a sample. */
+static int load_trace(const char *name, struct trace *tr)
+{
+	const char *src = getenv("PALM_SRC");
+	char path[512], line[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/controller/fixtures/%s",
+		 src ? src : ".", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	tr->n = 0;
+	while (fgets(line, sizeof(line), f) && tr->n < MAX_SAMPLES) {
+		struct qmp_migrate_info *i = &tr->info[tr->n];
+		json_t *o = json_loads(line, 0, NULL);
+
+		if (!json_is_object(o)) {
+			json_decref(o);
+			fclose(f);
+			return -EINVAL;
+		}
+		memset(i, 0, sizeof(*i));
+		tr->t[tr->n] = json_real_value(json_object_get(o, "t"));
+		snprintf(i->status, sizeof(i->status), "%s",
+			 json_string_value(json_object_get(o, "status")) ?: "");
+		i->has_ram = true;
+		i->ram_transferred = jull(o, "transferred");
+		i->ram_remaining = jull(o, "remaining");
+		i->ram_total = jull(o, "total");
+		i->ram_dirty_pages_rate = jull(o, "dirty_pages_rate");
+		i->ram_dirty_sync_count = jull(o, "dirty_sync_count");
+		i->ram_page_size = jull(o, "page_size");
+		i->ram_mbps = json_real_value(json_object_get(o, "mbps"));
+		json_decref(o);
+		tr->n++;
+	}
+	fclose(f);
+	return tr->n > 0 ? 0 : -EINVAL;
+}
+
+static struct qmp_ctl *palm(struct qmp_model_target t,
+			    struct qmp_ctl_caps caps)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_setup s;
+	struct qmp_model_coef c;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	qmp_ctl_plan(&ctl, NULL, &caps, &s);
+	return &ctl;
+}
+
+/* Replays until the first action matching stop; returns its index or -1. */
+static int replay(struct qmp_ctl *ctl, const struct trace *tr,
+		  struct qmp_ctl_action *act, bool stop_on_any)
+{
+	int i;
+
+	for (i = 0; i < tr->n; i++) {
+		qmp_ctl_step(ctl, &tr->info[i], tr->t[i], act);
+		if (act->cancel || act->start_postcopy || act->set_dirty_limit ||
+		    (stop_on_any && act->set_downtime))
+			return i;
+	}
+	return -1;
+}
+
+static void dump_log(const struct qmp_ctl *ctl)
+{
+	int i;
+
+	for (i = 0; i < ctl->nlog; i++)
+		TH_LOG("%7.2f %-15s %8.1f %s", ctl->log[i].t_s,
+		       ctl->log[i].action, ctl->log[i].value, ctl->log[i].why);
+}
+
+static const struct qmp_model_target target300 = {
+	.max_pause_ms = 300, .max_total_s = 60,
+};
+
+TEST(hot_guest_is_aborted_early_when_nothing_may_help)
+{
+	static struct trace tr;
+	struct qmp_ctl_caps caps = { .postcopy = true, .auto_converge = true, .nvcpu = 1 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i;
+
+	ASSERT_EQ(0, load_trace("hot_qemu_100mbit.jsonl", &tr));
+	ctl = palm(target300, caps);
+	i = replay(ctl, &tr, &act, false);
+	dump_log(ctl);
+	ASSERT_LE(0, i);
+	EXPECT_TRUE(act.cancel);
+	EXPECT_FALSE(act.start_postcopy);
+	/* after four passes failed to shrink, before QEMU's 8 s budget */
+	EXPECT_LT(2.5, tr.t[i]);
+	EXPECT_GT(7.5, tr.t[i]);
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why, "does not converge"));
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why, "post-copy not allowed"));
+}
+
+TEST(hot_guest_switches_to_postcopy_when_allowed)
+{
+	static struct trace tr;
+	struct qmp_model_target t = target300;
+	struct qmp_ctl_caps caps = { .postcopy = true, .nvcpu = 1 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i;
+
+	ASSERT_EQ(0, load_trace("hot_qemu_100mbit.jsonl", &tr));
+	t.allow_postcopy = true;
+	ctl = palm(t, caps);
+	i = replay(ctl, &tr, &act, false);
+	ASSERT_LE(0, i);
+	EXPECT_TRUE(act.start_postcopy);
+	EXPECT_FALSE(act.cancel);
+	/* and without postcopy-ram on the pair it does not try */
+	caps.postcopy = false;
+	ctl = palm(t, caps);
+	i = replay(ctl, &tr, &act, false);
+	ASSERT_LE(0, i);
+	EXPECT_TRUE(act.cancel);
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why, "no postcopy-ram"));
+}
+
+TEST(hot_guest_gets_a_dirty_limit_first_when_slowdown_is_allowed)
+{
+	static struct trace tr;
+	struct qmp_model_target t = target300;
+	struct qmp_ctl_caps caps = { .postcopy = true, .vcpu_dirty_limit = true, .nvcpu = 2 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i;
+
+	ASSERT_EQ(0, load_trace("hot_qemu_100mbit.jsonl", &tr));
+	t.max_slowdown = 0.5;
+	ctl = palm(t, caps);
+	i = replay(ctl, &tr, &act, false);
+	dump_log(ctl);
+	ASSERT_LE(0, i);
+	ASSERT_TRUE(act.set_dirty_limit);
+	EXPECT_FALSE(act.cancel);
+	/* per vCPU, at least half of what the guest dirtied (the allowance) */
+	EXPECT_LE(1, act.dirty_limit_mbps);
+	EXPECT_GE(act.dirty_limit_mbps * 2 * 1e6,
+		  tr.info[i].ram_dirty_pages_rate * 4096.0 * 0.5 / 2 - 2e6);
+}
+
+TEST(converging_guest_is_left_to_converge_within_the_pause)
+{
+	static struct trace tr;
+	struct qmp_ctl_caps caps = { .nvcpu = 1 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i;
+
+	ASSERT_EQ(0, load_trace("warm_qemu_100mbit.jsonl", &tr));
+	ctl = palm(target300, caps);
+	/* the last samples are the completion's burst into socket buffers */
+	for (i = 0; i < tr.n - 3; i++) {
+		qmp_ctl_step(ctl, &tr.info[i], tr.t[i], &act);
+		EXPECT_FALSE(act.cancel);
+		EXPECT_FALSE(act.start_postcopy);
+		/* whatever it sets stays inside the pause target */
+		if (act.set_downtime)
+			EXPECT_GE(300, act.downtime_ms);
+	}
+	dump_log(ctl);
+	EXPECT_LT(0, ctl->bw_bps);
+	/* the goodput it measured is the link's, give or take tbf's burst */
+	EXPECT_GT(100e6 / 8 * 1.15, ctl->bw_bps);
+	EXPECT_LT(100e6 / 8 * 0.6, ctl->bw_bps);
+}
+
+/* A guest that turns hot mid-migration: the remainder stops shrinking. */
+TEST(controller_reacts_to_a_dirty_rate_change)
+{
+	struct qmp_ctl_caps caps = { .postcopy = true, .nvcpu = 1 };
+	struct qmp_model_target t = target300;
+	struct qmp_migrate_info info;
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	double tt = 0, first_limit = -1;
+	uint64_t sent = 0;
+	int pass, k;
+
+	t.allow_postcopy = true;
+	ctl = palm(t, caps);
+	memset(&info, 0, sizeof(info));
+	snprintf(info.status, sizeof(info.status), "active");
+	info.ram_page_size = 4096;
+	info.has_ram = true;
+	/* 2 MB passes (cold), then 12 MB passes (hot), at 10 MB/s */
+	for (pass = 1; pass <= 20; pass++) {
+		int steps = pass < 12 ? 2 : 12;
+
+		info.ram_dirty_sync_count = pass;
+		for (k = 0; k < steps; k++) {
+			/* polled half an interval after each 1 MB step */
+			info.ram_remaining = (uint64_t)((steps - k) * 1e6 - 0.5e6);
+			sent += 1000000;
+			info.ram_transferred = sent;
+			tt += 0.1;
+			qmp_ctl_step(ctl, &info, tt, &act);
+			if (act.set_downtime && first_limit < 0)
+				first_limit = act.downtime_ms;
+			if (act.start_postcopy || act.cancel)
+				break;
+		}
+		if (act.start_postcopy || act.cancel)
+			break;
+	}
+	dump_log(ctl);
+	EXPECT_TRUE(act.start_postcopy);
+	/* only once the guest turned hot, two passes later */
+	EXPECT_LE(13, pass);
+	/* while cold it asked for what 1.5 MB at 10 MB/s need, with margin */
+	EXPECT_LE(150, first_limit);
+	EXPECT_GT(275, first_limit);
+}
+
+TEST(nova_steps_follow_novas_formula)
+{
+	struct qmp_nova_schedule s;
+	struct qmp_nova_opts o;
+	int i;
+
+	qmp_nova_opts_defaults(&o);
+	/* 128 MiB counts as Nova's 2 GiB floor: delay int(75 * 2) = 150 s */
+	ASSERT_EQ(0, qmp_nova_schedule(&o, 128 * MIB, &s));
+	ASSERT_EQ(11, s.nsteps);
+	EXPECT_EQ(0, s.at_s[0]);
+	EXPECT_EQ(50, s.downtime_ms[0]);
+	EXPECT_EQ(150, s.at_s[1]);
+	EXPECT_EQ(95, s.downtime_ms[1]);
+	EXPECT_EQ(1500, s.at_s[10]);
+	EXPECT_EQ(500, s.downtime_ms[10]);
+	EXPECT_EQ(1600, s.completion_timeout_s);
+	for (i = 1; i < s.nsteps; i++)
+		EXPECT_LT(s.downtime_ms[i - 1], s.downtime_ms[i]);
+	/* 5 GiB: int(75 * 5) = 375 s per step, 4000 s to abort */
+	ASSERT_EQ(0, qmp_nova_schedule(&o, 5 * 1024 * MIB, &s));
+	EXPECT_EQ(375, s.at_s[1]);
+	EXPECT_EQ(4000, s.completion_timeout_s);
+	/* one scale factor for every delay and the timeout */
+	o.time_scale = 0.01;
+	ASSERT_EQ(0, qmp_nova_schedule(&o, 128 * MIB, &s));
+	EXPECT_LT(fabs(s.at_s[1] - 1.5), 1e-9);
+	EXPECT_LT(fabs(s.completion_timeout_s - 16), 1e-9);
+	EXPECT_EQ(0, qmp_nova_step_at(&s, 1.49));
+	EXPECT_EQ(1, qmp_nova_step_at(&s, 1.5));
+	EXPECT_EQ(10, qmp_nova_step_at(&s, 1e9));
+	o.time_scale = 0;
+	EXPECT_EQ(-EINVAL, qmp_nova_schedule(&o, 128 * MIB, &s));
+	qmp_nova_opts_defaults(&o);
+	o.steps = 2;
+	EXPECT_EQ(-EINVAL, qmp_nova_schedule(&o, 128 * MIB, &s));
+}
+
+TEST(nova_controller_raises_the_limit_on_its_timer_and_aborts)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .nvcpu = 1 };
+	struct qmp_model_input in = { .ram_bytes = 128 * MIB };
+	struct qmp_model_coef c;
+	struct qmp_migrate_info info = { .status = "active" };
+	struct qmp_nova_opts o;
+	struct qmp_ctl_setup s;
+	struct qmp_ctl_action act;
+	double t;
+	int sets = 0;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_NOVA, &c, &target300);
+	qmp_nova_opts_defaults(&o);
+	o.time_scale = 0.01;
+	ASSERT_EQ(0, qmp_nova_schedule(&o, in.ram_bytes, &ctl.nova));
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_EQ(50, s.downtime_ms);
+	EXPECT_LT(1e15, (double)s.bandwidth_bps);
+	for (t = 0; t < 20; t += 0.5) {
+		qmp_ctl_step(&ctl, &info, t, &act);
+		if (act.set_downtime)
+			sets++;
+		if (act.cancel)
+			break;
+	}
+	EXPECT_EQ(10, sets);
+	EXPECT_EQ(500, ctl.downtime_ms);
+	EXPECT_TRUE(act.cancel);
+	EXPECT_LT(16, t);
+	EXPECT_GT(17, t);
+}
+
+TEST(baselines_plan_what_their_projects_do)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .auto_converge = true, .postcopy = true, .nvcpu = 1 };
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+	enum qmp_ctl_kind k;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_QEMU, &c, &target300);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, NULL, &caps, &s));
+	EXPECT_EQ(-1, s.downtime_ms);
+	EXPECT_EQ(-1, s.bandwidth_bps);
+	EXPECT_FALSE(s.auto_converge);
+	EXPECT_FALSE(s.postcopy);
+	qmp_ctl_init(&ctl, QMP_CTL_AUTOCONVERGE, &c, &target300);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, NULL, &caps, &s));
+	EXPECT_TRUE(s.auto_converge);
+	EXPECT_EQ(-1, s.max_cpu_throttle_pct);
+	caps.auto_converge = false;
+	qmp_ctl_init(&ctl, QMP_CTL_AUTOCONVERGE, &c, &target300);
+	EXPECT_EQ(-EOPNOTSUPP, qmp_ctl_plan(&ctl, NULL, &caps, &s));
+	ASSERT_EQ(0, qmp_ctl_kind_parse("nova", &k));
+	EXPECT_EQ(QMP_CTL_NOVA, k);
+	EXPECT_EQ(-EINVAL, qmp_ctl_kind_parse("Nova", &k));
+	EXPECT_EQ(-EINVAL, qmp_ctl_kind_parse("", &k));
+}
+
+TEST(palm_refuses_an_infeasible_target_before_the_start)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .auto_converge = true, .postcopy = true, .nvcpu = 1 };
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 34 * MIB,
+		.ws_bytes = 32 * MIB, .dirty_bps = 80 * MIB, .link_bps = 100e6 / 8,
+	};
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &target300);
+	EXPECT_EQ(-ECANCELED, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_EQ(QMP_MODEL_INFEASIBLE, ctl.plan.mode);
+	EXPECT_STREQ("infeasible", ctl.log[ctl.nlog - 1].action);
+	/* post-copy would do, but only where the pair can */
+	ctl.target.allow_postcopy = true;
+	caps.postcopy = false;
+	EXPECT_EQ(-ECANCELED, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_NE_NULL(strstr(ctl.plan.reason, "postcopy-ram"));
+	caps.postcopy = true;
+	EXPECT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_TRUE(s.postcopy);
+	EXPECT_EQ(QMP_MODEL_POSTCOPY, ctl.plan.mode);
+}

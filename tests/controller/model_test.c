@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The migration model: dirtying, pre-copy, post-copy, plans, coefficients. */
+#include "tests/lib/harness.h"
+
+#include <errno.h>
+#include <math.h>
+
+#include "qmp/qmp_model.h"
+
+#define MIB (1024.0 * 1024)
+
+static struct qmp_model_coef coef(void)
+{
+	struct qmp_model_coef c;
+
+	qmp_model_coef_defaults(&c);
+	return c;
+}
+
+/* A 128 MiB guest with 32 MiB in use, over 100 Mbit/s. */
+static struct qmp_model_input guest(double ws, double dirty)
+{
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 34 * MIB, .ws_bytes = ws,
+		.dirty_bps = dirty, .link_bps = 100e6 / 8,
+		.downtime_limit_ms = 300,
+	};
+	return in;
+}
+
+TEST(dirtied_grows_then_saturates_at_the_working_set)
+{
+	double ws = 32 * MIB, r = 80 * MIB;
+
+	EXPECT_EQ(0, qmp_model_dirtied(0, r, 1));
+	EXPECT_EQ(0, qmp_model_dirtied(ws, 0, 1));
+	/* short windows: every write hits a new page */
+	EXPECT_LT(fabs(qmp_model_dirtied(ws, r, 0.001) - r * 0.001), r * 0.001 * 0.01);
+	EXPECT_LT(qmp_model_dirtied(ws, r, 0.1), qmp_model_dirtied(ws, r, 0.2));
+	EXPECT_LE(qmp_model_dirtied(ws, r, 100), ws);
+	EXPECT_GT(qmp_model_dirtied(ws, r, 100), ws * 0.999);
+}
+
+TEST(fit_recovers_a_saturating_working_set)
+{
+	double ws = 32 * MIB, r = 80 * MIB, fws, fr;
+	double d1 = qmp_model_dirtied(ws, r, 1), d2 = qmp_model_dirtied(ws, r, 2);
+
+	ASSERT_EQ(0, qmp_model_fit_dirty(d1, d2 / 2, 1, 128 * MIB, &fws, &fr));
+	EXPECT_LT(fabs(fws - ws), ws * 0.01);
+	EXPECT_LT(fabs(fr - r), r * 0.01);
+}
+
+TEST(fit_reads_a_linear_rise_as_unbounded)
+{
+	double fws, fr;
+
+	/* 8 MiB/s over 1 s and over 2 s: no bound in sight */
+	ASSERT_EQ(0, qmp_model_fit_dirty(8 * MIB, 7.9 * MIB, 1, 128 * MIB, &fws, &fr));
+	EXPECT_EQ(128 * MIB, fws);
+	EXPECT_LT(fabs(fr - 7.93 * MIB), 0.1 * MIB);
+	ASSERT_EQ(0, qmp_model_fit_dirty(0, 0, 1, 128 * MIB, &fws, &fr));
+	EXPECT_EQ(0, fws);
+	EXPECT_EQ(0, fr);
+	EXPECT_EQ(-EINVAL, qmp_model_fit_dirty(-1, 0, 1, 128 * MIB, &fws, &fr));
+	EXPECT_EQ(-EINVAL, qmp_model_fit_dirty(NAN, 0, 1, 128 * MIB, &fws, &fr));
+	EXPECT_EQ(-EINVAL, qmp_model_fit_dirty(1, 1, 0, 128 * MIB, &fws, &fr));
+}
+
+TEST(idle_guest_goes_in_one_pass_at_link_speed)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(0, 0);
+	struct qmp_model_pred p;
+	double goodput = in.link_bps * c.link_efficiency;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_TRUE(p.converges);
+	EXPECT_EQ(2, p.passes);
+	/* the used pages whole, the zero pages as markers */
+	EXPECT_GT(p.bytes, 34 * MIB);
+	EXPECT_LT(p.bytes, 34 * MIB * 1.01 + 94 * MIB / 4096 * c.zero_page_bytes + 1);
+	EXPECT_LT(fabs(p.total_s - (c.setup_s + p.bytes / goodput + c.pass_overhead_s +
+				    p.downtime_ms / 1000)), 1e-9);
+	EXPECT_EQ(c.downtime_fixed_ms, p.downtime_ms);
+}
+
+TEST(slow_dirtying_converges_in_a_few_shrinking_passes)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 8e6);
+	struct qmp_model_pred p;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_TRUE(p.converges);
+	EXPECT_LT(2, p.passes);
+	EXPECT_GT(20, p.passes);
+	EXPECT_LE(p.downtime_ms, in.downtime_limit_ms + c.downtime_fixed_ms);
+	EXPECT_LT(34 * MIB, p.bytes);
+}
+
+TEST(dirtying_faster_than_the_link_never_converges)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 80 * MIB);
+	struct qmp_model_pred p;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_FALSE(p.converges);
+	/* stopping would have to move the whole working set */
+	EXPECT_GT(p.downtime_ms, 32 * MIB * 0.99 / (in.link_bps * c.link_efficiency) * 1000);
+	/* a limit that covers the working set converges */
+	in.downtime_limit_ms = p.downtime_ms * 1.2;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_TRUE(p.converges);
+}
+
+TEST(throttling_brings_a_hot_guest_under_the_link)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 20e6);
+	struct qmp_model_pred p;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_FALSE(p.converges);
+	in.throttle = 0.7;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_TRUE(p.converges);
+}
+
+TEST(nonsense_input_is_refused)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(0, 0);
+	struct qmp_model_pred p;
+
+	in.used_bytes = in.ram_bytes * 2;
+	EXPECT_EQ(-EINVAL, qmp_model_precopy(&c, &in, &p));
+	in = guest(0, 0);
+	in.link_bps = 0;
+	EXPECT_EQ(-EINVAL, qmp_model_precopy(&c, &in, &p));
+	in = guest(0, INFINITY);
+	EXPECT_EQ(-EINVAL, qmp_model_postcopy(&c, &in, &p));
+	in = guest(0, 0);
+	in.throttle = 1;
+	EXPECT_EQ(-EINVAL, qmp_model_precopy(&c, &in, &p));
+}
+
+static struct qmp_model_target target(double pause_ms, double total_s)
+{
+	struct qmp_model_target t = { .max_pause_ms = pause_ms,
+				      .max_total_s = total_s };
+	return t;
+}
+
+TEST(plan_picks_plain_precopy_when_it_meets_the_target)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 8e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_PRECOPY, p.mode);
+	EXPECT_LE(p.pred.pause_ms, 300);
+	EXPECT_LE(p.pred.total_s, 60);
+	/* the limit leaves room for what the guest sees beyond QEMU's downtime */
+	EXPECT_LT(p.downtime_limit_ms, 300);
+}
+
+TEST(plan_reports_infeasible_with_what_would_do)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 80 * MIB);
+	struct qmp_model_target t = target(300, 30);
+	struct qmp_model_plan p, again;
+
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	ASSERT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	TH_LOG("%s", p.reason);
+	EXPECT_NE_NULL(strstr(p.reason, "needs >="));
+	EXPECT_NE_NULL(strstr(p.reason, "post-copy not allowed"));
+	/* the pause it names is about the working set at the link's goodput */
+	EXPECT_GT(p.needed_pause_ms, 32 * MIB / (in.link_bps * c.link_efficiency) * 1000);
+	EXPECT_GT(p.needed_link_bps, in.link_bps);
+	/* and either one really makes it feasible */
+	t.max_pause_ms = p.needed_pause_ms * 1.01;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &again));
+	EXPECT_NE(QMP_MODEL_INFEASIBLE, again.mode);
+	t.max_pause_ms = 300;
+	in.link_bps = p.needed_link_bps * 1.01;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &again));
+	EXPECT_NE(QMP_MODEL_INFEASIBLE, again.mode);
+}
+
+TEST(plan_throttles_or_switches_only_when_allowed)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 20e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	t.max_slowdown = 0.9;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_PRECOPY_THROTTLED, p.mode);
+	/* the least throttling that works, not the whole allowance */
+	EXPECT_LT(p.throttle, 0.9);
+	EXPECT_GT(p.throttle, 1 - in.link_bps * c.link_efficiency / in.dirty_bps - 0.05);
+	t.max_slowdown = 0;
+	t.allow_postcopy = true;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_POSTCOPY, p.mode);
+	EXPECT_LE(p.pred.pause_ms, 300);
+	EXPECT_EQ(-EINVAL, qmp_model_plan(&c, &in, &(struct qmp_model_target){ 0 }, &p));
+}
+
+TEST(coefficients_parse_strictly)
+{
+	static const char good[] =
+		"# fitted by bench/migration/calibrate.sh\n"
+		"link_efficiency = 0.9   # goodput\n"
+		"\n"
+		"  inflight_bytes=2500000\r\n"
+		"downtime_fixed_ms = 12.5";
+	static const char *const bad[] = {
+		"link_efficiency 0.9\n",
+		"link_efficiency = \n",
+		"link_efficiency = 0.9x\n",
+		"link_efficiency = nan\n",
+		"link_efficiency = 7\n",
+		"setup_s = -1\n",
+		"nonsense = 1\n",
+		"inflight_bytes = 1e300\n",
+	};
+	struct qmp_model_coef c = coef(), d = coef();
+	char err[256], longline[400];
+	size_t i;
+
+	ASSERT_EQ(0, qmp_model_coef_parse(good, sizeof(good) - 1, &c, err, sizeof(err)));
+	EXPECT_EQ(0.9, c.link_efficiency);
+	EXPECT_EQ(2500000, c.inflight_bytes);
+	EXPECT_EQ(12.5, c.downtime_fixed_ms);
+	EXPECT_EQ(d.setup_s, c.setup_s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = coef();
+		EXPECT_EQ(-EINVAL, qmp_model_coef_parse(bad[i], strlen(bad[i]), &c,
+							err, sizeof(err)));
+		/* a bad file changes nothing */
+		EXPECT_EQ(d.link_efficiency, c.link_efficiency);
+		EXPECT_EQ(d.setup_s, c.setup_s);
+	}
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	EXPECT_EQ(-EINVAL, qmp_model_coef_parse(longline, strlen(longline), &c, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, qmp_model_coef_parse("setup_s = 1\0", 12, &c, err, sizeof(err)));
+	EXPECT_EQ(-ENOENT, qmp_model_coef_load("/nonexistent/palm.coef", &c, err, sizeof(err)));
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * palmctl migrate --controller against real QEMU processes on two
+ * emulated hosts joined by a 100 Mbit/s tbf link: palm migrates a hot
+ * guest QEMU's defaults cannot, refuses an infeasible target before the
+ * start, switches to post-copy with the guest's memory intact, and
+ * follows a guest whose dirty rate changes mid-migration.
+ */
+#include "tests/lib/harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "qmp/qmp_client.h"
+#include "qmp/qmp_commands.h"
+#include "tests/lib/palmctl_run.h"
+#include "tests/lib/qemu_proc.h"
+#include "tests/lib/testbed.h"
+
+#define LINK "100mbit"
+#define READY_TIMEOUT_MS 30000
+
+FIXTURE(ctl) {
+	struct testbed tb;
+	struct qemu_proc src;
+	struct qemu_proc dst;
+	char uri[64];
+	char src_qmp[128];
+	char dst_qmp[128];
+	const char *accel;
+};
+
+FIXTURE_SETUP(ctl)
+{
+	char why[256];
+
+	if (!qemu_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	if (!testbed_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, testbed_up(&self->tb, "ctl", 2, LINK, why, sizeof(why)));
+	snprintf(self->uri, sizeof(self->uri), "tcp:%s:4444", self->tb.addr[1]);
+	/*
+	 * Memory checks want KVM: QEMU 7.2's TCG loses dirty pages in
+	 * migration (tests/guest/README.md).
+	 */
+	self->accel = kvm_available(why, sizeof(why)) ? "kvm" : "tcg";
+}
+
+FIXTURE_TEARDOWN(ctl)
+{
+	qemu_stop(&self->src);
+	qemu_stop(&self->dst);
+	testbed_down(&self->tb);
+}
+
+static void start_pair(struct th_run *_run, FIXTURE_DATA(ctl) *self,
+		       const char *accel, const char *append)
+{
+	struct qemu_opts o = { .accel = accel, .append = append, .mem = "64M" };
+	char ns1[48], ns2[48], line[256];
+	long off = 0;
+
+	snprintf(ns1, sizeof(ns1), "%s-h1", self->tb.name);
+	snprintf(ns2, sizeof(ns2), "%s-h2", self->tb.name);
+	o.netns = ns1;
+	ASSERT_EQ(0, qemu_start(&self->src, &o));
+	if (qemu_wait_line(&self->src, "ready", &off, line, sizeof(line),
+			   READY_TIMEOUT_MS * th_timeout_scale())) {
+		qemu_dump_stderr(&self->src);
+		ASSERT_TRUE(!"the guest did not get ready");
+	}
+	o.netns = ns2;
+	o.incoming = "defer";
+	ASSERT_EQ(0, qemu_start(&self->dst, &o));
+	snprintf(self->src_qmp, sizeof(self->src_qmp), "unix:%s", self->src.qmp_path);
+	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
+}
+
+static void restart_dst(struct th_run *_run, FIXTURE_DATA(ctl) *self,
+			const char *accel, const char *append)
+{
+	struct qemu_opts o = { .accel = accel, .append = append, .mem = "64M",
+			       .incoming = "defer" };
+	char ns2[48];
+
+	qemu_stop(&self->dst);
+	snprintf(ns2, sizeof(ns2), "%s-h2", self->tb.name);
+	o.netns = ns2;
+	ASSERT_EQ(0, qemu_start(&self->dst, &o));
+	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
+}
+
+static const char *jstr(const json_t *o, const char *k1, const char *k2)
+{
+	const json_t *v = json_object_get(o, k1);
+
+	if (k2)
+		v = json_object_get(v, k2);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static double jnum(const json_t *o, const char *k1, const char *k2)
+{
+	const json_t *v = json_object_get(o, k1);
+
+	if (k2)
+		v = json_object_get(v, k2);
+	return json_number_value(v);
+}
+
+static bool guest_running(const struct qemu_proc *p)
+{
+	struct qmp_client *c = NULL;
+	char addr[128], status[32];
+	bool running = false;
+
+	snprintf(addr, sizeof(addr), "unix:%s", p->qmp2_path);
+	if (qmp_connect(addr, 5000, &c))
+		return false;
+	if (qmp_query_status(c, status, sizeof(status), &running))
+		running = false;
+	qmp_close(c);
+	return running;
+}
+
+static void log_decisions(const json_t *rep)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "decisions"), i, d)
+		TH_LOG("%7.2f %-15s %s", jnum(d, "t_s", NULL),
+		       jstr(d, "action", NULL), jstr(d, "why", NULL));
+}
+
+/* How many decisions of this action the report lists. */
+static int decisions(const json_t *rep, const char *action)
+{
+	const json_t *d;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(rep, "decisions"), i, d)
+		n += !strcmp(jstr(d, "action", NULL), action);
+	return n;
+}
+
+/*
+ * The guest rewrites 8 MiB as fast as it can: every pass leaves the
+ * whole set, about 0.7 s at the link's rate.  QEMU's 300 ms never
+ * converges; palm, told the guest tolerates 1.5 s, sets the limit the
+ * measured remainder needs and completes within it.
+ */
+TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
+{
+	const char *append = "ws=8M rate=max period=10";
+	json_t *rep;
+	int rc;
+
+	start_pair(_run, self, self->accel, append);
+	{
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--controller", "qemu",
+			"--budget", "12s", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("budget-exceeded", jstr(rep, "status", NULL));
+	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
+	json_decref(rep);
+	ASSERT_TRUE(guest_running(&self->src));
+
+	/* a cancelled migration ends the -incoming defer destination */
+	restart_dst(_run, self, self->accel, append);
+	{
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--controller", "palm",
+			"--max-pause", "1500", "--max-time", "40s",
+			"--link-rate", LINK, "--guest-used", "10MiB",
+			"--guest-log-src", self->src.serial_path,
+			"--guest-log-dst", self->dst.serial_path,
+			"--verify-guest", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	log_decisions(rep);
+	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
+	EXPECT_EQ(0, rc);
+	TH_LOG("downtime %.0f ms, guest pause %.0f ms, %.1f s",
+	       jnum(rep, "downtime_ms", NULL), jnum(rep, "guest", "pause_ms"),
+	       jnum(rep, "total_time_ms", NULL) / 1000);
+	/* the guest's own pause, within the target */
+	EXPECT_TRUE(json_is_real(json_object_get(json_object_get(rep, "guest"), "pause_ms")));
+	EXPECT_GE(1500, jnum(rep, "guest", "pause_ms"));
+	/* and it needed more than QEMU's 300 ms: that was the point */
+	EXPECT_LT(300, jnum(rep, "guest", "pause_ms"));
+	if (!strcmp(self->accel, "kvm"))
+		EXPECT_TRUE(json_is_true(json_object_get(
+			json_object_get(json_object_get(rep, "guest"), "verify"), "ok")));
+	json_decref(rep);
+}
+
+TEST_F_TIMEOUT(ctl, infeasible_target_is_refused_before_the_start, 60)
+{
+	struct qmp_migrate_info info;
+	struct qmp_client *c = NULL;
+	char addr[128];
+	json_t *rep;
+	int rc;
+
+	start_pair(_run, self, self->accel, "ws=8M rate=max period=10");
+	{
+		/* measured, not told: palm runs calc-dirty-rate itself */
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--controller", "palm",
+			"--max-pause", "100", "--max-time", "20s",
+			"--link-rate", LINK, "--guest-used", "10MiB", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	EXPECT_EQ(1, rc);
+	EXPECT_STREQ("infeasible", jstr(rep, "status", NULL));
+	TH_LOG("%s", jstr(rep, "reason", NULL));
+	EXPECT_NE_NULL(strstr(jstr(rep, "reason", NULL), "needs >="));
+	EXPECT_STREQ("infeasible", jstr(rep, "prediction", "mode"));
+	EXPECT_LT(100, jnum(json_object_get(rep, "prediction"), "needs", "pause_ms"));
+	EXPECT_LT(100, jnum(json_object_get(rep, "prediction"), "needs", "link_mbps"));
+	json_decref(rep);
+	ASSERT_TRUE(guest_running(&self->src));
+	/* nothing was started */
+	snprintf(addr, sizeof(addr), "unix:%s", self->src.qmp2_path);
+	ASSERT_EQ(0, qmp_connect(addr, 5000, &c));
+	ASSERT_EQ(0, qmp_query_migrate(c, &info));
+	EXPECT_TRUE(!strcmp(info.status, "none") || !info.status[0]);
+	qmp_close(c);
+}
+
+TEST_F_TIMEOUT(ctl, postcopy_switch_completes_with_memory_verified, 120)
+{
+	json_t *rep;
+	int rc;
+
+	start_pair(_run, self, self->accel, "ws=8M rate=max period=10");
+	{
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--controller", "palm",
+			"--max-pause", "300", "--max-time", "40s", "--allow-postcopy",
+			"--dirty-rate", "400MiB", "--working-set", "8MiB",
+			"--link-rate", LINK, "--guest-used", "10MiB",
+			"--guest-log-src", self->src.serial_path,
+			"--guest-log-dst", self->dst.serial_path,
+			"--verify-guest", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	log_decisions(rep);
+	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
+	EXPECT_STREQ("post-copy", jstr(rep, "prediction", "mode"));
+	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_EQ(1, decisions(rep, "postcopy"));
+	EXPECT_STREQ("running", jstr(rep, "destination", "status"));
+	if (!strcmp(self->accel, "kvm")) {
+		EXPECT_EQ(0, rc);
+		EXPECT_TRUE(json_is_true(json_object_get(
+			json_object_get(json_object_get(rep, "guest"), "verify"), "ok")));
+	} else {
+		TH_LOG("TCG: memory verify not asserted (QEMU 7.2 TCG dirty-tracking bug)");
+	}
+	json_decref(rep);
+}
+
+/* Waits until the guest's own clock has passed t_ms. */
+static bool wait_guest_time(const struct qemu_proc *p, unsigned long t_ms)
+{
+	unsigned long seq, t = 0;
+	char line[256];
+	long off = 0;
+
+	while (t < t_ms) {
+		if (qemu_wait_line(p, "hb ", &off, line, sizeof(line),
+				   10000 * th_timeout_scale()))
+			return false;
+		if (sscanf(line, "hb seq=%lu t_ms=%lu", &seq, &t) != 2)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The guest rests from 2 s to 6 s of its time, then rewrites 48 MiB at
+ * full speed for 2 s in every 6.  palm is told the guest is idle and
+ * starts at 2.1 s: the plan is plain pre-copy, which works only until
+ * the guest turns hot during the first pass.  From then on every pass
+ * leaves the whole set; palm must see the remainder stop shrinking and
+ * switch to post-copy (allowed), and the guest's memory must survive.
+ */
+TEST_F_TIMEOUT(ctl, follows_a_dirty_rate_change, 120)
+{
+	const json_t *d;
+	double switched = -1;
+	json_t *rep;
+	size_t i;
+	int rc;
+
+	start_pair(_run, self, self->accel,
+		   "ws=48M rate=max pattern=burst on=2000 off=4000 period=10");
+	ASSERT_TRUE(wait_guest_time(&self->src, 2100));
+	{
+		const char *args[] = {
+			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"--uri", self->uri, "--json", "--controller", "palm",
+			"--max-pause", "300", "--max-time", "60s", "--allow-postcopy",
+			"--link-rate", LINK, "--guest-used", "50MiB",
+			"--dirty-rate", "0", "--working-set", "0",
+			"--guest-log-src", self->src.serial_path,
+			"--guest-log-dst", self->dst.serial_path,
+			"--verify-guest", NULL,
+		};
+
+		rc = palmctl_run(args, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	log_decisions(rep);
+	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
+	/* planned for an idle guest ... */
+	EXPECT_STREQ("pre-copy", jstr(rep, "prediction", "mode"));
+	/* ... and switched once it was not, after the first pass */
+	json_array_foreach(json_object_get(rep, "decisions"), i, d)
+		if (!strcmp(jstr(d, "action", NULL), "postcopy"))
+			switched = jnum(d, "t_s", NULL);
+	EXPECT_LT(jnum(rep, "prediction", "total_s") * 0.5, switched);
+	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_EQ(0, decisions(rep, "abort"));
+	if (!strcmp(self->accel, "kvm")) {
+		EXPECT_EQ(0, rc);
+		EXPECT_TRUE(json_is_true(json_object_get(
+			json_object_get(json_object_get(rep, "guest"), "verify"), "ok")));
+	}
+	json_decref(rep);
+}

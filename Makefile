@@ -29,10 +29,17 @@ KCONFIG_CONFIG ?= .config
 export KCONFIG_CONFIG
 
 # A fresh tree builds with the defaults; `make menuconfig` changes them.
-ifeq ($(wildcard $(KCONFIG_CONFIG)),)
-$(shell kconfig-conf --defconfig=configs/defconfig Kconfig >/dev/null 2>&1 || \
-	cp configs/defconfig $(KCONFIG_CONFIG))
-endif
+# .config is a real target: made from configs/defconfig when absent, and
+# brought up to date (new symbols at their defaults) when Kconfig changes.
+# Until `make deps` has installed kconfig-conf, nothing is made here.
+$(KCONFIG_CONFIG): Kconfig configs/defconfig
+	$(Q)if ! command -v kconfig-conf >/dev/null; then \
+		echo "  (kconfig-conf not installed yet: 'make deps' installs it)"; \
+	elif [ -f $@ ]; then \
+		kconfig-conf --olddefconfig Kconfig >/dev/null; \
+	else \
+		kconfig-conf --defconfig=configs/defconfig Kconfig >/dev/null; \
+	fi
 -include $(KCONFIG_CONFIG)
 
 CC ?= cc
@@ -153,17 +160,29 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)PALM_BUILD=$(BUILD) sh scripts/demo.sh
 
+# Decoders of frames from other hosts get the longest runs: they face the
+# network.  FUZZ_RUNS_<target> overrides one target.
+FUZZ_RUNS_fuzz_tel_frame ?= $(shell echo $$(($(FUZZ_RUNS) * 15)))
+FUZZ_RUNS_fuzz_tel_wire ?= $(shell echo $$(($(FUZZ_RUNS) * 10)))
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 fuzz-targets
-	$(Q)set -e; for f in $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS)); do \
-		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
-		mkdir -p build/fuzz/corpus/$$name; \
-		echo "  FUZZ    $$name ($(FUZZ_RUNS) runs)"; \
-		$$f -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
-		    build/fuzz/corpus/$$name $$( [ -d $$corpus ] && echo $$corpus ) \
-		    2>build/fuzz/$$name.log || { tail -40 build/fuzz/$$name.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units' build/fuzz/$$name.log; \
-	done
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz fuzz-run
+
+.PHONY: fuzz-run
+fuzz-run: $(addprefix fuzz-run-,$(FUZZ_NAMES))
+
+# Each target runs over its seeds (tests/fuzz/corpus/<name>/) and a
+# working corpus kept under build/fuzz/corpus/.
+fuzz-run-%:
+	$(Q)mkdir -p build/fuzz/corpus/$*
+	@echo "  FUZZ    $* ($(or $(FUZZ_RUNS_$*),$(FUZZ_RUNS)) runs)"
+	$(Q)build/fuzz/fuzz/$* -runs=$(or $(FUZZ_RUNS_$*),$(FUZZ_RUNS)) \
+	    -max_len=65536 -print_final_stats=1 build/fuzz/corpus/$* \
+	    $(wildcard tests/fuzz/corpus/$(patsubst fuzz_%,%,$*)) \
+	    2>build/fuzz/$*.log || { tail -40 build/fuzz/$*.log; exit 1; }
+	$(Q)grep -E 'stat::number_of_executed_units' build/fuzz/$*.log
 
 .PHONY: fuzz-targets
 fuzz-targets: $(FUZZ_BINS)

@@ -676,21 +676,22 @@ static json_t *report_json(const struct migrate_args *a,
 	return rep;
 }
 
-static void explain_text(const struct qmp_ctl *ctl)
+/* On stderr with --json, so that stdout stays one JSON document. */
+static void explain_text(FILE *f, const struct qmp_ctl *ctl)
 {
 	int i;
 
-	printf("decisions (%s):\n", qmp_ctl_kind_name(ctl->kind));
+	fprintf(f, "decisions (%s):\n", qmp_ctl_kind_name(ctl->kind));
 	for (i = 0; i < ctl->nlog; i++) {
 		const struct qmp_ctl_decision *d = &ctl->log[i];
 
 		if (d->t_s < 0)
-			printf("   before  %-15s %s\n", d->action, d->why);
+			fprintf(f, "   before  %-15s %s\n", d->action, d->why);
 		else
-			printf("  %6.2fs  %-15s %s\n", d->t_s, d->action, d->why);
+			fprintf(f, "  %6.2fs  %-15s %s\n", d->t_s, d->action, d->why);
 	}
 	if (ctl->log_dropped)
-		printf("  (%d later decisions not kept)\n", ctl->log_dropped);
+		fprintf(f, "  (%d later decisions not kept)\n", ctl->log_dropped);
 }
 
 static void report_text(const json_t *rep)
@@ -908,7 +909,7 @@ report:
 		report_text(rep);
 	}
 	if (a.explain && a.use_ctl)
-		explain_text(&mc.ctl);
+		explain_text(a.json ? stderr : stdout, &mc.ctl);
 	if (res.outcome == QMP_MIG_COMPLETED &&
 	    (!a.verify_guest || (verified && w.dst_only.last_verify.ok)))
 		ret = PALMCTL_OK;

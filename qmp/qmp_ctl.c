@@ -148,7 +148,16 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		qmp_ctl_log(ctl, -1, "infeasible", 0, "%s", p->reason);
 		return -ECANCELED;
 	}
-	s->downtime_ms = p->downtime_limit_ms >= 1 ? (int64_t)p->downtime_limit_ms : 1;
+	/*
+	 * No more than the predicted last remainder needs: QEMU switches
+	 * as soon as what is left fits, even in the first pass, and a
+	 * generous limit would move the tail of that pass into the pause.
+	 * The per-pass control raises it when the passes say so.
+	 */
+	lim = p->pred.steady_dirty_bytes / p->pred.goodput_bps * 1000 *
+	      (1 + REMAINDER_MARGIN);
+	lim = fmin(fmax(lim, ctl->coef.downtime_fixed_ms), p->downtime_limit_ms);
+	s->downtime_ms = lim >= 1 ? (int64_t)ceil(lim) : 1;
 	ctl->downtime_ms = s->downtime_ms;
 	/*
 	 * At the link's goodput, not above: a source that writes faster
@@ -157,8 +166,9 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 	 */
 	s->bandwidth_bps = (int64_t)p->pred.goodput_bps;
 	qmp_ctl_log(ctl, -1, "plan", s->downtime_ms,
-		    "%s; downtime limit %lld ms = %.0f ms pause target - %.0f ms fixed - %.0f ms in flight; max-bandwidth %.1f Mbit/s (the link's goodput)",
-		    p->reason, (long long)s->downtime_ms, t->max_pause_ms,
+		    "%s; downtime limit %lld ms for the predicted last remainder (at most %.0f ms = %.0f ms pause target - %.0f ms fixed - %.0f ms in flight); max-bandwidth %.1f Mbit/s (the link's goodput)",
+		    p->reason, (long long)s->downtime_ms, p->downtime_limit_ms,
+		    t->max_pause_ms,
 		    ctl->coef.downtime_fixed_ms,
 		    qmp_model_pause_overhead_ms(&ctl->coef, p->pred.goodput_bps),
 		    s->bandwidth_bps * 8 / MB);

@@ -7,6 +7,8 @@ set -eu
 kconfig=$1 dotconfig=$2 out=$3
 tmp="$out.tmp"
 
+[ -f "$dotconfig" ] || { echo "gen-config-h: no $dotconfig: run 'make deps' then 'make defconfig'" >&2; exit 1; }
+
 {
 	echo "/* Generated from $dotconfig by scripts/gen-config-h.sh; do not edit. */"
 	echo "#ifndef PALM_CONFIG_H"
@@ -18,8 +20,19 @@ tmp="$out.tmp"
 		line=$(grep -E "^CONFIG_${sym}=" "$dotconfig" || true)
 		val=${line#*=}
 		case "$val" in
-		"" | n) val=0 ;;
+		n) val=0 ;;
 		y) val=1 ;;
+		"")
+			# A bool hidden by its dependencies is off; a value-typed
+			# option must be in .config, or its default would be lost.
+			if awk -v s="$sym" '$1 ~ /^(menu)?config$/ { cur = $2 }
+			    cur == s && $1 ~ /^(int|hex|string)$/ { found = 1 }
+			    END { exit !found }' "$kconfig"; then
+				echo "gen-config-h: CONFIG_$sym is missing from $dotconfig: run 'make olddefconfig'" >&2
+				rm -f "$tmp"
+				exit 1
+			fi
+			val=0 ;;
 		esac
 		echo "#define CONFIG_${sym} ${val}"
 	done

@@ -6,7 +6,8 @@
 # two local processes), at a few record rates.  For each: records/s,
 # frames/s, one-way latency p50/p99 (sender timestamp -> aggregated),
 # CPU per million records, loss; and the freshness of the receiver's view
-# (the oldest "newest sample" age seen while hosts send at 10 Hz).
+# (the oldest "newest sample" age seen while hosts send at 10 Hz).  First,
+# the codec and aggregator alone (no transport), for scale.
 #
 #   sh bench/transport/run.sh            (root; bench/run.sh calls it)
 #   PALM_BUILD=build QUICK=1 sh bench/transport/run.sh   # shorter runs
@@ -176,7 +177,27 @@ else
 	scale=1
 fi
 
+# codec RECORDS: the frame codec and the aggregator alone, in memory
+codec()
+{
+	frames=$((200000 / scale))
+	cmd="$NODE codec --frames=$frames --records=$1"
+	c=$($cmd 2>/dev/null | grep '^{' | tail -1)
+	[ -n "$c" ] || c="{}"
+	[ $first = 1 ] || echo "," >>"$RES"
+	first=0
+	printf '{"transport":"none","load":"codec_%s","cmd":"%s",\n "codec":%s}\n' \
+		"$1" "$cmd" "$c" >>"$RES"
+	awk -v r="$1" -v e="$(field "$c" encode_ns_per_record)" \
+	    -v d="$(field "$c" decode_aggregate_ns_per_record)" 'BEGIN {
+		per_core = (d > 0) ? 1000 / d : 0;
+		printf "  %-15s %-9s encode %.1f ns/record, decode+aggregate %.1f ns/record (%.1f M records/s per core)\n",
+		       "codec", r " rec", e, d, per_core }'
+}
+
 echo "transport benchmark ($NODE; results in $RES)"
+codec 10
+codec 44
 for kind in $KINDS; do
 	case $kind in
 	dpdk_*) [ $have_dpdk = 1 ] || { echo "  $kind: skipped (CONFIG_PALM_DPDK off)"; continue; } ;;

@@ -7,6 +7,9 @@
  * sent nothing valid for a configured time.
  *
  * Not thread-safe: one aggregator per receive thread, or a lock around.
+ * Lookups are linear (hosts, then a host's VMs, vCPUs and links): sized
+ * for clusters of up to a few hundred hosts; an index comes when palmd
+ * needs more.
  * Times are the caller's CLOCK_MONOTONIC in ns, so that a wall-clock
  * step changes neither staleness nor ages.
  */

@@ -428,6 +428,9 @@ static enum tel_reject check_header(const uint8_t *p, size_t len,
 	hdr->sender = get32(p + HO_SENDER);
 	hdr->seq = get32(p + HO_SEQ);
 	hdr->ts_ns = get64(p + HO_TS);
+	/* host ids are configured nonzero: 0 is a sender that was not */
+	if (!hdr->sender)
+		return TEL_REJ_VALUE;
 	return TEL_REJ_MAX;
 }
 

@@ -151,7 +151,7 @@ enum tel_reject {
 	TEL_REJ_REC_TYPE,	/* unknown record type */
 	TEL_REJ_REC_LEN,	/* record length not its type's, or past end */
 	TEL_REJ_RESERVED,	/* a reserved field or flag is not zero */
-	TEL_REJ_VALUE,		/* a field outside its documented range */
+	TEL_REJ_VALUE,		/* a field outside its documented range, sender 0 */
 	TEL_REJ_MAX,
 };
 

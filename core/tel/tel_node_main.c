@@ -8,6 +8,7 @@
  *   tel_node recv --host-id 1 --local 10.213.1.1 --duration-ms 3000 \
  *            --idle-ms 500 --stale-ms 200 [--ready-file F]
  *   tel_node probe|echo ...       (link probe: see tel_probe.h)
+ *   tel_node codec --frames N --records R   (codec + aggregator, no I/O)
  *
  * Common: --transport udp|dpdk, --port P, --eal "ARGS", --burst N,
  * --idle-us N.  Results are one JSON object on stdout.
@@ -38,7 +39,7 @@
 #define NODE_MAX_DURATION_MS 600000u
 #define NODE_MAX_HOSTS 64
 
-enum node_mode { MODE_SEND, MODE_RECV, MODE_PROBE, MODE_ECHO };
+enum node_mode { MODE_SEND, MODE_RECV, MODE_PROBE, MODE_ECHO, MODE_CODEC };
 
 struct node_opts {
 	enum node_mode mode;
@@ -90,7 +91,7 @@ static double thread_cpu_seconds(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tel_node send|recv|probe|echo [options]\n"
+		"usage: tel_node send|recv|probe|echo|codec [options]\n"
 		"  --transport udp|dpdk  --host-id N  --local IP  --port P\n"
 		"  --peer IP[:PORT][@MAC] (repeat)  --eal \"ARGS\"  --burst N  --idle-us N\n"
 		"  --fallback (kernel UDP when DPDK cannot start)\n"
@@ -98,7 +99,8 @@ static void usage(FILE *f)
 		"       --reorder K --start-delay-ms MS --linger-ms MS\n"
 		"recv:  --duration-ms MS --idle-ms MS --stale-ms MS --expect-hosts N\n"
 		"       --ready-file PATH --rcvbuf BYTES\n"
-		"probe: --probes N --train N --configured-bps BPS (to the first peer)\n");
+		"probe: --probes N --train N --configured-bps BPS (to the first peer)\n"
+		"codec: --frames N --records R (encode, decode and aggregate in memory)\n");
 }
 
 /* An unsigned decimal in [min, max]; 0 or -EINVAL. */
@@ -172,6 +174,8 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		o->mode = MODE_PROBE;
 	else if (!strcmp(argv[1], "echo"))
 		o->mode = MODE_ECHO;
+	else if (!strcmp(argv[1], "codec"))
+		o->mode = MODE_CODEC;
 	else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		exit(0);
@@ -299,6 +303,8 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (o->mode == MODE_CODEC)
+		return 0;
 	if (!o->host_id || !o->tc.local_ip.s_addr) {
 		fprintf(stderr, "tel_node: --host-id and --local are required\n");
 		return -EINVAL;
@@ -686,6 +692,56 @@ static int run_echo(const struct node_opts *o, struct tel_transport *t)
 	return 0;
 }
 
+/*
+ * The codec and aggregator alone, no transport: CPU per record.  One
+ * pass encodes only, a second encodes and aggregates; the difference is
+ * the receiver's share (clock reads per frame would cost more than it).
+ */
+static int run_codec(const struct node_opts *o)
+{
+	struct tel_agg_config ac = { .max_hosts = 1, .stale_after_ns = 1 };
+	struct tel_frame_builder fb;
+	struct tel_agg agg;
+	uint64_t t0, t_enc, t_both, nrec;
+	uint32_t seq;
+	int ret, len;
+
+	ret = tel_agg_init(&agg, &ac);
+	if (ret)
+		return ret;
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	for (seq = 0; seq < o->frames; seq++) {
+		ret = tel_pattern_fill(&fb, 1, seq, o->records);
+		if (ret)
+			goto out;
+		tel_fb_finish(&fb, 1, seq, seq);
+	}
+	t_enc = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	for (seq = 0; seq < o->frames; seq++) {
+		ret = tel_pattern_fill(&fb, 1, seq, o->records);
+		if (ret)
+			goto out;
+		len = tel_fb_finish(&fb, 1, seq, seq);
+		ret = tel_agg_ingest(&agg, fb.buf, (size_t)len, seq, NULL);
+		if (ret < 0)
+			goto out;
+	}
+	t_both = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	nrec = agg.hosts[0].c.records;
+	print_json(json_pack("{s:s, s:I, s:I, s:f, s:f}", "mode", "codec",
+			     "frames", (json_int_t)o->frames,
+			     "records", (json_int_t)nrec,
+			     "encode_ns_per_record", (double)t_enc / (double)nrec,
+			     "decode_aggregate_ns_per_record",
+			     t_both > t_enc ? (double)(t_both - t_enc) / (double)nrec :
+			     0.0));
+	ret = 0;
+out:
+	tel_agg_fini(&agg);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct node_opts o;
@@ -707,6 +763,12 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (o.mode == MODE_CODEC) {
+		ret = run_codec(&o);
+		if (ret)
+			fprintf(stderr, "tel_node: %s\n", strerror(-ret));
+		return ret ? 1 : 0;
+	}
 	ret = tel_transport_open(&o.tc, &t);
 	if (ret) {
 		fprintf(stderr, "tel_node: cannot open the %s transport: %s\n",
@@ -726,6 +788,8 @@ int main(int argc, char **argv)
 		break;
 	case MODE_ECHO:
 		ret = run_echo(&o, t);
+		break;
+	case MODE_CODEC:
 		break;
 	}
 	if (ret)

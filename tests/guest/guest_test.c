@@ -114,8 +114,13 @@ TEST_F(guest, paced_rate_holds_in_guest_time)
 	       (double)(last.hb.t_ms - first.hb.t_ms);
 	TH_LOG("%.2f pages/ms over %llu ms of guest time", rate,
 	       (unsigned long long)(last.hb.t_ms - first.hb.t_ms));
-	ASSERT_LE(19.0, rate);
+	/*
+	 * Pacing never runs ahead.  It may fall behind: a loaded host steals
+	 * time from a TCG vCPU and the guest drops debts over 20 ms rather
+	 * than burst, so only KVM is held to 5% below.
+	 */
 	ASSERT_GE(21.0, rate);
+	ASSERT_LE(strcmp(variant->accel, "kvm") ? 15.0 : 19.0, rate);
 }
 
 TEST_F(guest, verify_on_request_passes)

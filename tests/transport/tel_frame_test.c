@@ -408,6 +408,11 @@ TEST_F(bad, value)
 	self->buf[32 + 34] = 0x0f;
 	fix_check(self->buf, self->len);
 	ASSERT_EQ(TEL_REJ_VALUE, reject_of(self->buf, self->len));
+	/* sender 0 */
+	memset(self->buf + 8, 0, 4);
+	fix_check(self->buf, self->len);
+	ASSERT_EQ(TEL_REJ_VALUE, reject_of(self->buf, self->len));
+	self->buf[8] = 1;
 	/* a probe record with an unknown op */
 	self->buf[32 + 32] = 0;
 	self->buf[32 + 33] = 0;

@@ -396,6 +396,7 @@ TEST(node_rejects_bad_arguments)
 	/* the common arguments alone are fine */
 	ASSERT_EQ(0, node_status("send", NULL, port));
 	ASSERT_EQ(0, node_status("recv", NULL, port));
+	ASSERT_EQ(0, node_status("codec", NULL, port));
 	ASSERT_EQ(2, node_status("fly", NULL, port));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int st = node_status(i % 2 ? "send" : "recv", bad[i], port);

@@ -482,6 +482,23 @@ static int open_logs(const struct migrate_args *a, struct migrate_watch *w)
 }
 
 /*
+ * The controller's measurements take seconds before the start; what
+ * the guest logged meanwhile arrives in one read, so the meters start
+ * over from now, as open_logs does.
+ */
+static void restart_watch(struct migrate_watch *w)
+{
+	if (w->have_src_tail) {
+		guest_tail_read(&w->src_tail, now_s(), on_guest_line, &w->pause);
+		w->pause.have_last = false;
+		w->pause.max_gap_s = 0;
+		w->pause.have_first = false;
+	}
+	if (w->have_dst_tail)
+		guest_tail_read(&w->dst_tail, now_s(), NULL, NULL);
+}
+
+/*
  * After the switch-over the pause is known only once the destination's
  * first heartbeat arrives; wait a bounded time for it.
  */
@@ -854,6 +871,7 @@ int palmctl_migrate(int argc, char **argv)
 			goto report;
 		a.opts.ctl = &mc.ctl;
 		a.opts.setup = &mc.setup;
+		restart_watch(&w);
 		if (a.predict_only) {
 			snprintf(res.reason, sizeof(res.reason), "%s",
 				 mc.have_prediction ? mc.ctl.plan.reason :

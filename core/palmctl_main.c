@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/palmctl.h"
+#include "policy/pol_cli.h"
 
 static const struct palmctl_cmd {
 	const char *name;
@@ -11,6 +12,7 @@ static const struct palmctl_cmd {
 	const char *help;
 } cmds[] = {
 	{ "migrate", palmctl_migrate, "live-migrate a guest between two QEMUs and report, measured" },
+	{ "policy", pol_cli_main, "train, evaluate and explain the placement policy (simulator, traces)" },
 	{ "top", palmctl_top, "live view of this host's VMs: dirty rate, working set, vCPU load, pressure" },
 	{ "version", palmctl_version, "print the version and what this build contains" },
 };

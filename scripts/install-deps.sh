@@ -13,7 +13,9 @@ pkgs="$pkgs perl qemu-system-x86 iproute2 procps"
 # Telemetry transport: DPDK (virtual ports here, NICs in production).
 pkgs="$pkgs dpdk-dev libdpdk-dev"
 # eBPF telemetry: CO-RE programs, skeletons, libbpf.
-pkgs="$pkgs bpftool libbpf-dev libelf-dev zlib1g-dev llvm"
+pkgs="$pkgs bpftool libbpf-dev libelf-dev zlib1g-dev"
+# Benchmarks: plots.
+pkgs="$pkgs gnuplot-nox"
 
 missing=""
 for p in $pkgs; do

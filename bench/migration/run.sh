@@ -53,7 +53,10 @@ command -v jq >/dev/null || { echo "bench/migration: needs jq" >&2; exit 1; }
 nova_scale=$(awk -v b="$budget" 'BEGIN { printf "%.6f", b / 1600 }')
 
 mkdir -p "$out"
-rm -f "$out"/*.json
+# a rerun of some controllers keeps the others' results
+for c in $ctls; do
+	rm -f "$out"/*-"$c".json "$out"/*-"$c".err
+done
 model=""
 [ -f "$here/model.coef" ] && model="--model $here/model.coef"
 

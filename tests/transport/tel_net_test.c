@@ -47,6 +47,8 @@ FIXTURE_SETUP(net)
 		SKIP(return, "%s", why);
 	if (geteuid() != 0)
 		SKIP(return, "needs root for network namespaces");
+	if (!testbed_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
 	ret = testbed_up(&self->tb, "tel", HOSTS, NULL, why, sizeof(why));
 	if (ret == -EPERM || ret == -EOPNOTSUPP)
 		SKIP(return, "testbed unavailable: %s", why);

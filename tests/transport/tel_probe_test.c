@@ -41,6 +41,8 @@ FIXTURE_SETUP(probe)
 		SKIP(return, "%s", why);
 	if (geteuid() != 0)
 		SKIP(return, "needs root for network namespaces");
+	if (!testbed_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
 	ret = testbed_up(&self->tb, "telprobe", 2, RATE, why, sizeof(why));
 	if (ret == -EPERM || ret == -EOPNOTSUPP)
 		SKIP(return, "testbed unavailable: %s", why);

@@ -16,14 +16,15 @@ int palmctl_version(int argc, char **argv)
 	 * Say what is configured and what exists: an option can be on in
 	 * Kconfig before the code behind it has landed.
 	 */
-	printf("  eBPF telemetry    %s (not implemented yet)\n",
-	       IS_ENABLED(CONFIG_PALM_BPF) ? "configured" : "off");
-	printf("  DPDK transport    %s (not implemented yet)\n",
-	       IS_ENABLED(CONFIG_PALM_DPDK) ? "configured" : "off");
+	printf("  eBPF telemetry    %s\n",
+	       IS_ENABLED(CONFIG_PALM_BPF) ? "built in" : "off (QMP and /proc fallbacks)");
+	printf("  DPDK transport    %s\n",
+	       IS_ENABLED(CONFIG_PALM_DPDK) ? "built in (kernel UDP as fallback)" : "off (kernel UDP only)");
 	printf("  libvirt backend   %s (not implemented yet)\n",
 	       IS_ENABLED(CONFIG_PALM_LIBVIRT) ? "configured" : "off");
 	printf("  io_uring loop     %s (not implemented yet)\n",
 	       IS_ENABLED(CONFIG_PALM_IO_URING) ? "configured" : "off");
 	printf("  QMP migration     built in\n");
+	printf("  placement policy  built in\n");
 	return PALMCTL_OK;
 }

@@ -16,13 +16,23 @@
 #define PTEL_MAX_VCPUS 8192		/* dirty-ring vCPU threads tracked */
 #define PTEL_MAX_TASKS 8192		/* threads with scheduler accounting */
 /*
- * Page cells: a (VM, slot, offset) hashes to one cell holding the window id
- * it was last seen in.  Two pages of one window in one cell count once; user
- * space corrects for that (linear counting).  2^20 cells = 4 MiB: the
- * random access to it is most of the per-event cost, see RESULTS.md.
+ * Distinct pages: a VM with a window open owns one region of the page
+ * bitmap; a (slot, offset) hashes to one bit of it, set on its first push
+ * of the window.  Two pages of one window on one bit count once; user
+ * space corrects for that (linear counting).  A region is 2^15 bits =
+ * 4 KiB, one page: on this host every memory page an event touches costs
+ * a TLB miss (the TLB is cold after each vCPU exit), so the region's size
+ * is the per-event cost, see bench/telemetry/RESULTS.md.
  */
-#define PTEL_PAGE_CELL_BITS 20
-#define PTEL_PAGE_CELLS (1U << PTEL_PAGE_CELL_BITS)
+#define PTEL_REGION_BITS_LOG2 15
+#define PTEL_REGION_BITS (1U << PTEL_REGION_BITS_LOG2)
+#define PTEL_REGION_WORDS (PTEL_REGION_BITS / 64)
+#define PTEL_REGIONS 64			/* VMs with a window open at once */
+/*
+ * Per-VM window word, ptel_vm_win[tgid % PTEL_EPOCH_SLOTS]: window id << 8
+ * | (region + 1); region 0 = no window (pushes counted, pages not).
+ */
+#define PTEL_WIN_REGION(w) ((int)((w) & 0xff) - 1)
 #define PTEL_RAS_STR 64
 
 /* Dirty-ring counters of one vCPU thread; only that thread writes them. */
@@ -30,11 +40,11 @@ struct ptel_vcpu_dirty {
 	__u32 tgid;
 	__s32 vcpu_idx;		/* kvm_dirty_ring.index: KVM's vCPU index */
 	__u64 pushes;		/* every kvm_dirty_ring_push */
-	__u64 uniq;		/* pushes into a page cell not yet hit in this window */
+	__u64 uniq;		/* pushes that set a bit of the window's region */
 	__u64 ring_full;	/* kvm_dirty_ring_exit: vCPU stopped, ring full */
 	__u64 last_offset;	/* last page pushed, to skip repeats cheaply */
 	__u32 last_slot;
-	__u32 last_epoch;
+	__u32 last_win;	/* window word of last_offset */
 };
 
 /* Per-VM dirty-ring harvests (KVM_RESET_DIRTY_RINGS, per ring reset). */

@@ -14,8 +14,8 @@ pkgs="$pkgs perl qemu-system-x86 iproute2 procps"
 pkgs="$pkgs dpdk-dev libdpdk-dev"
 # eBPF telemetry: CO-RE programs, skeletons, libbpf.
 pkgs="$pkgs bpftool libbpf-dev libelf-dev zlib1g-dev"
-# Benchmarks: plots.
-pkgs="$pkgs gnuplot-nox"
+# Benchmarks: plots and JSON summaries.
+pkgs="$pkgs gnuplot-nox jq"
 
 missing=""
 for p in $pkgs; do

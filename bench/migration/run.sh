@@ -8,12 +8,13 @@
 # coefficients (model.coef) and plots.  Called by bench/run.sh
 # (make bench); needs root, QEMU, jq, and gnuplot for the plots.
 #
-#   MIG_GRID=small (default, ~15 min here) | full
+#   MIG_GRID=small (default: 12 cells x 4 controllers, 6 min here) | full
 #   MIG_WS, MIG_RATES, MIG_PATTERNS, MIG_LINKS, MIG_CTLS: override a dimension
 #   MIG_BUDGET  seconds per migration (default 15)
 #   MIG_PAUSE   palm's pause target in ms (default 300)
 #
-# Full grid: MIG_GRID=full sh bench/migration/run.sh   (about 2 h here)
+# Full grid (240 migrations, estimated 40-50 min here, not run yet):
+#   MIG_GRID=full sh bench/migration/run.sh
 set -eu
 cd "$(dirname "$0")/../.."
 here=bench/migration

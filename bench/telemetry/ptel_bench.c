@@ -11,7 +11,17 @@
  *	one eBPF dirty-ring measurement (with kernel BPF stats on: ns per
  *	event) and one QEMU page-sampling measurement of the same guest,
  *	each against the guest's own count.
- * One JSON object on stdout.
+ *   ptel_bench cost QMP_SOCK QEMU_PID SERIAL_LOG CALC_S REPS
+ *	the floor and the price of the parts of the dirty program: each
+ *	body of bpf/ptel_cost.bpf.c, then palm's own ptel_dirty_push, then
+ *	nothing, attached alone on kvm_dirty_ring_push for a dirty-ring
+ *	window of CALC_S s; per body the kernel's run_time_ns/run_cnt and,
+ *	independently, the guest's own write rate (run it with rate=max:
+ *	each write to a clean page is one push, so a dearer program shows
+ *	as a slower guest).  Then bpf_prog_test_run of the raw_tp bodies
+ *	timed from user space, with BPF stats on and off (the stats' own
+ *	clock reads).
+ * One JSON object per line on stdout.
  */
 #include <errno.h>
 #include <math.h>
@@ -35,6 +45,8 @@
 
 #if IS_ENABLED(CONFIG_PALM_BPF)
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ptel_cost.skel.h"
 #endif
 
 static double cpu_s(void)
@@ -280,6 +292,177 @@ out:
 	return err;
 }
 
+#if IS_ENABLED(CONFIG_PALM_BPF)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void prog_run_stats(int fd, uint64_t *ns, uint64_t *cnt)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	*ns = *cnt = 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		*ns = info.run_time_ns;
+		*cnt = info.run_cnt;
+	}
+}
+
+/*
+ * One dirty-ring window of calc_s s with prog attached alone (name "none":
+ * nothing; "ptel_dirty_push": palm's dirty group with a window open).
+ */
+static int cost_window(struct ptel_cost_bpf *sk, const char *name,
+		       struct qmp_client *c, pid_t pid, const char *serial,
+		       int calc_s)
+{
+	struct bpf_program *prog = NULL;
+	struct bpf_link *link = NULL;
+	struct ptel_bpf *b = NULL;
+	struct ptel_dirty_measure q;
+	struct guest_heartbeat a, z;
+	uint64_t ns0 = 0, c0 = 0, ns1 = 0, c1 = 0;
+	char why[256];
+	int err, fd = -1;
+
+	if (!strcmp(name, "ptel_dirty_push")) {
+		err = ptel_bpf_open(PTEL_BPF_DIRTY, &b, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "ptel_bench: eBPF: %s\n", why);
+			return err;
+		}
+		err = ptel_bpf_dirty_new_window(b, pid);
+		if (err)
+			goto out;
+	} else if (strcmp(name, "none")) {
+		prog = bpf_object__find_program_by_name(sk->obj, name);
+		if (!prog)
+			return -ENOENT;
+		link = bpf_program__attach(prog);
+		if (!link) {	/* classic tp needs tracefs mounted */
+			printf("{\"mode\":\"cost\",\"prog\":\"%s\",\"attach\":\"%s\"}\n",
+			       name, strerror(errno));
+			return 0;
+		}
+		fd = bpf_program__fd(prog);
+	}
+	err = last_hb(serial, &a);
+	if (err)
+		goto out;
+	if (fd >= 0)
+		prog_run_stats(fd, &ns0, &c0);
+	else if (b)
+		ptel_bpf_prog_stats(b, name, &ns0, &c0);
+	err = ptel_dirty_measure_qmp(c, calc_s, "dirty-ring", &q);
+	if (fd >= 0)
+		prog_run_stats(fd, &ns1, &c1);
+	else if (b)
+		ptel_bpf_prog_stats(b, name, &ns1, &c1);
+	if (!err)
+		err = last_hb(serial, &z);
+	if (err)
+		goto out;
+	printf("{\"mode\":\"cost\",\"prog\":\"%s\",\"calc_s\":%d,"
+	       "\"events\":%llu,\"ns_per_event\":%.1f,"
+	       "\"qemu_dirty_ring_mbps\":%lld,\"guest_pages_per_ms\":%.2f}\n",
+	       name, calc_s, (unsigned long long)(c1 - c0),
+	       c1 > c0 ? (double)(ns1 - ns0) / (double)(c1 - c0) : -1.0,
+	       (long long)q.qemu_mbps,
+	       z.t_ms > a.t_ms ? (double)(z.work - a.work) /
+				 (double)(z.t_ms - a.t_ms) : -1.0);
+	fflush(stdout);
+out:
+	bpf_link__destroy(link);
+	ptel_bpf_close(b);
+	return err;
+}
+
+/* n test runs of a raw_tp body, timed here: ns per call incl. the syscall. */
+static void cost_test_run(struct bpf_program *prog, int n, bool stats)
+{
+	__u64 args[3] = { 0, 1, 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args,
+		    .ctx_size_in = sizeof(args));
+	uint64_t t0, t1, ns0, c0, ns1, c1;
+	int fd = bpf_program__fd(prog), i, err = 0;
+
+	prog_run_stats(fd, &ns0, &c0);
+	t0 = mono_ns();
+	for (i = 0; i < n && !err; i++) {
+		args[2] = (__u64)i * 2654435761ULL % 65536;	/* a 256 MiB guest */
+		err = bpf_prog_test_run_opts(fd, &o);
+	}
+	t1 = mono_ns();
+	prog_run_stats(fd, &ns1, &c1);
+	printf("{\"mode\":\"cost_test_run\",\"prog\":\"%s\",\"bpf_stats\":%s,"
+	       "\"runs\":%d,\"err\":%d,\"ns_per_call\":%.1f,"
+	       "\"stats_ns_per_run\":%.1f}\n",
+	       bpf_program__name(prog), stats ? "true" : "false", i, err,
+	       (double)(t1 - t0) / n,
+	       c1 > c0 ? (double)(ns1 - ns0) / (double)(c1 - c0) : -1.0);
+	fflush(stdout);
+}
+
+static int run_cost(const char *sock, pid_t pid, const char *serial,
+		    int calc_s, int reps)
+{
+	struct ptel_cost_bpf *sk;
+	struct bpf_program *prog;
+	struct qmp_client *c = NULL;
+	char addr[160];
+	int err = 0, stats_fd, r;
+
+	sk = ptel_cost_bpf__open_and_load();
+	if (!sk) {
+		fprintf(stderr, "ptel_bench: cost: load: %s\n", strerror(errno));
+		return -errno;
+	}
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	snprintf(addr, sizeof(addr), "unix:%s", sock);
+	err = qmp_connect(addr, 5000, &c);
+	if (err) {
+		fprintf(stderr, "ptel_bench: %s\n", qmp_connect_error());
+		goto out;
+	}
+	for (r = 0; r < reps && !err; r++) {
+		err = cost_window(sk, "none", c, pid, serial, calc_s);
+		bpf_object__for_each_program(prog, sk->obj)
+			if (!err)
+				err = cost_window(sk, bpf_program__name(prog), c,
+						  pid, serial, calc_s);
+		if (!err)
+			err = cost_window(sk, "ptel_dirty_push", c, pid, serial,
+					  calc_s);
+	}
+	if (err) {
+		fprintf(stderr, "ptel_bench: cost: %s %s\n", strerror(-err),
+			qmp_last_error(c));
+		goto out;
+	}
+	for (r = 0; r < 2; r++) {
+		bpf_object__for_each_program(prog, sk->obj)
+			if (bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT)
+				cost_test_run(prog, 200000, stats_fd >= 0);
+		if (stats_fd >= 0) {	/* again without the stats' clock reads */
+			close(stats_fd);
+			stats_fd = -1;
+		}
+	}
+out:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	qmp_close(c);
+	ptel_cost_bpf__destroy(sk);
+	return err;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	int err = -EINVAL;
@@ -290,8 +473,14 @@ int main(int argc, char **argv)
 	else if (argc == 7 && !strcmp(argv[1], "dirty"))
 		err = run_dirty(argv[2], (pid_t)atoi(argv[3]), argv[4],
 				atof(argv[5]), atoi(argv[6]));
+#if IS_ENABLED(CONFIG_PALM_BPF)
+	else if (argc == 7 && !strcmp(argv[1], "cost"))
+		err = run_cost(argv[2], (pid_t)atoi(argv[3]), argv[4],
+			       atoi(argv[5]), atoi(argv[6]));
+#endif
 	else
 		fprintf(stderr, "usage: ptel_bench loop N HZ SECONDS [nojson]\n"
-			"       ptel_bench dirty QMP_SOCK QEMU_PID SERIAL_LOG WS_PAGES CALC_S\n");
+			"       ptel_bench dirty QMP_SOCK QEMU_PID SERIAL_LOG WS_PAGES CALC_S\n"
+			"       ptel_bench cost QMP_SOCK QEMU_PID SERIAL_LOG CALC_S REPS\n");
 	return err ? 1 : 0;
 }

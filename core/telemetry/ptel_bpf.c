@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,6 +28,10 @@ struct ptel_bpf {
 	ptel_event_fn *event_fn;
 	void *event_ctx;
 	uint32_t epoch;
+	/* the page bitmap (ptel_page_bits), mapped; which VM slot owns a region */
+	uint64_t *bits;
+	int region_slot[PTEL_REGIONS];	/* tgid slot + 1, 0 = free */
+	int next_region;
 	int ncpus;
 	/* one pass over the vCPU map, shared by reads close together */
 	uint64_t snap_ns;
@@ -79,6 +84,13 @@ static int load_dirty(struct ptel_bpf *b)
 	b->dirty = ptel_dirty_bpf__open_and_load();
 	if (!b->dirty)
 		return -errno;
+	b->bits = mmap(NULL, sizeof(uint64_t) * PTEL_REGIONS * PTEL_REGION_WORDS,
+		       PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(b->dirty->maps.ptel_page_bits), 0);
+	if (b->bits == MAP_FAILED) {
+		b->bits = NULL;
+		return -errno;
+	}
 	err = ptel_dirty_bpf__attach(b->dirty);
 	if (err)
 		return err;
@@ -195,6 +207,8 @@ void ptel_bpf_close(struct ptel_bpf *b)
 	ring_buffer__free(b->events);
 	ptel_host_bpf__destroy(b->host);
 	ptel_sched_bpf__destroy(b->sched);
+	if (b->bits)
+		munmap(b->bits, sizeof(uint64_t) * PTEL_REGIONS * PTEL_REGION_WORDS);
 	ptel_dirty_bpf__destroy(b->dirty);
 	free(b->snap_tid);
 	free(b->snap);
@@ -206,16 +220,48 @@ unsigned int ptel_bpf_groups(const struct ptel_bpf *b)
 	return b ? b->groups : 0;
 }
 
+/* The region of a VM slot: its own, else a free one, else the oldest taken. */
+static int region_for(struct ptel_bpf *b, int slot)
+{
+	int r, n;
+
+	for (r = 0; r < PTEL_REGIONS; r++)
+		if (b->region_slot[r] == slot + 1)
+			return r;
+	for (n = 0; n < PTEL_REGIONS; n++) {
+		r = (b->next_region + n) % PTEL_REGIONS;
+		if (!b->region_slot[r])
+			break;
+	}
+	r = (b->next_region + (n < PTEL_REGIONS ? n : 0)) % PTEL_REGIONS;
+	b->next_region = (r + 1) % PTEL_REGIONS;
+	if (b->region_slot[r])	/* more open windows than regions: end that one */
+		__atomic_store_n(&b->dirty->bss->ptel_vm_win[b->region_slot[r] - 1],
+				 0, __ATOMIC_RELEASE);
+	b->region_slot[r] = slot + 1;
+	return r;
+}
+
 int ptel_bpf_dirty_new_window(struct ptel_bpf *b, pid_t vm_pid)
 {
-	uint32_t *slot;
+	int slot = vm_pid & (PTEL_EPOCH_SLOTS - 1), r;
+	uint32_t *win;
 
 	if (!b || !(b->groups & PTEL_BPF_DIRTY))
 		return -EOPNOTSUPP;
-	slot = &b->dirty->bss->ptel_vm_epoch[vm_pid & (PTEL_EPOCH_SLOTS - 1)];
-	/* Distinct from every window before it; the BPF side reads it racily,
-	 * which only moves the boundary by the events in flight. */
-	__atomic_store_n(slot, ++b->epoch, __ATOMIC_RELEASE);
+	win = &b->dirty->bss->ptel_vm_win[slot];
+	r = region_for(b, slot);
+	/*
+	 * No region while it is cleared, then the new window id with it: the
+	 * BPF side reads the word racily, which only moves the boundary by the
+	 * events in flight.
+	 */
+	++b->epoch;
+	__atomic_store_n(win, (b->epoch & 0xffffff) << 8, __ATOMIC_RELEASE);
+	memset(b->bits + (size_t)r * PTEL_REGION_WORDS, 0,
+	       sizeof(uint64_t) * PTEL_REGION_WORDS);
+	__atomic_store_n(win, (b->epoch & 0xffffff) << 8 | (uint32_t)(r + 1),
+			 __ATOMIC_RELEASE);
 	b->snap_ns = 0;		/* the window's base must be read after this */
 	return 0;
 }
@@ -323,6 +369,13 @@ void ptel_bpf_dirty_forget(struct ptel_bpf *b, pid_t vm_pid)
 		prev = &key;
 	}
 	bpf_map_delete_elem(bpf_map__fd(b->dirty->maps.ptel_vm_dirty), &tgid);
+	key = tgid & (PTEL_EPOCH_SLOTS - 1);
+	for (next = 0; next < PTEL_REGIONS; next++)
+		if (b->region_slot[next] == (int)key + 1) {
+			__atomic_store_n(&b->dirty->bss->ptel_vm_win[key], 0,
+					 __ATOMIC_RELEASE);
+			b->region_slot[next] = 0;
+		}
 	b->snap_ns = 0;
 }
 

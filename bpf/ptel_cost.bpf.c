@@ -126,3 +126,60 @@ int BPF_PROG(cost_raw_bit4m, void *ring, __u32 slot, __u64 offset)
 	set_bit_in(&cost_t4m, 19, slot, offset);
 	return 0;
 }
+
+/* palm's dirty program before this change, with its own maps: a vCPU hash
+ * entry, a per-vCPU last-page cache, an xchg into a 4 MiB array of window
+ * ids (the epoch is 1 from user space, so every page takes that path). */
+__u32 cost_old_epoch;
+
+struct cost_old_vcpu {
+	__u64 pushes, uniq, last_offset;
+	__u32 last_slot, last_epoch;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct cost_old_vcpu);
+} cost_old_vcpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1U << 20);
+	__type(key, __u32);
+	__type(value, __u32);
+} cost_old_pages SEC(".maps");
+
+SEC("tp_btf/kvm_dirty_ring_push")
+int BPF_PROG(cost_btf_old, struct kvm_dirty_ring *ring, __u32 slot,
+	     __u64 offset)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id, epoch = cost_old_epoch, cell;
+	struct cost_old_vcpu *v, zero = { .last_slot = ~0U };
+	__u64 h;
+	__u32 *seen;
+
+	v = bpf_map_lookup_elem(&cost_old_vcpus, &tid);
+	if (!v) {
+		bpf_map_update_elem(&cost_old_vcpus, &tid, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&cost_old_vcpus, &tid);
+		if (!v)
+			return 0;
+	}
+	v->pushes++;
+	if (v->last_slot == slot && v->last_offset == offset &&
+	    v->last_epoch == epoch)
+		return 0;
+	v->last_slot = slot;
+	v->last_offset = offset;
+	v->last_epoch = epoch;
+	h = (offset ^ ((__u64)slot << 40)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ tgid) * 0xc2b2ae3d27d4eb4fULL;
+	cell = (__u32)(h >> 44);
+	seen = bpf_map_lookup_elem(&cost_old_pages, &cell);
+	if (seen && __sync_lock_test_and_set(seen, epoch) != epoch)
+		v->uniq++;
+	return 0;
+}

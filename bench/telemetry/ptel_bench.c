@@ -423,6 +423,7 @@ static int run_cost(const char *sock, pid_t pid, const char *serial,
 		fprintf(stderr, "ptel_bench: cost: load: %s\n", strerror(errno));
 		return -errno;
 	}
+	sk->bss->cost_old_epoch = 1;
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	snprintf(addr, sizeof(addr), "unix:%s", sock);
 	err = qmp_connect(addr, 5000, &c);

@@ -72,6 +72,11 @@ for cfg in "200M 51200 5 1" "200M 51200 20 2" "200M 51200 50 2"; do
 	echo "\$ $BENCH dirty \$QMP_SOCK \$QEMU_PID \$SERIAL_LOG $pages $calc"
 	"$BENCH" dirty "$TMP/q.sock" "$QPID" "$TMP/serial.log" "$pages" "$calc" |
 		tee -a "$TMP/dirty"
+	if [ "$rate" = 20 ]; then
+		echo "\$ $BENCH cost \$QMP_SOCK \$QEMU_PID \$SERIAL_LOG 2 2"
+		"$BENCH" cost "$TMP/q.sock" "$QPID" "$TMP/serial.log" 2 2 |
+			tee "$OUT/cost.json"
+	fi
 	kill "$QPID"
 	wait "$QPID" 2>/dev/null || true
 	QPID=

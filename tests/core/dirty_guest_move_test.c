@@ -11,9 +11,6 @@
  */
 #include "tests/lib/harness.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tests/lib/palmctl_run.h"
@@ -48,44 +45,22 @@ FIXTURE_TEARDOWN(dirty)
 	qemu_stop(&self->dst);
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 TEST_F_TIMEOUT(dirty, moves_with_every_page_intact, 120)
 {
 	struct qemu_opts o = { .accel = "kvm", .mem = "96M",
 			       .append = variant->append };
-	char uri[64], src_qmp[128], dst_qmp[128], line[256];
+	char uri[64];
 	const json_t *guest, *verify;
-	long off = 0;
 	json_t *rep;
 	int rc;
 
-	ASSERT_EQ(0, qemu_start(&self->src, &o));
-	ASSERT_EQ(0, qemu_wait_line(&self->src, "ready", &off, line,
-				    sizeof(line), 30000 * th_timeout_scale()));
-	o.incoming = "defer";
-	ASSERT_EQ(0, qemu_start(&self->dst, &o));
-	snprintf(uri, sizeof(uri), "tcp:127.0.0.1:%d", free_port());
-	snprintf(src_qmp, sizeof(src_qmp), "unix:%s", self->src.qmp_path);
-	snprintf(dst_qmp, sizeof(dst_qmp), "unix:%s", self->dst.qmp_path);
+	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, NULL, NULL));
+	snprintf(uri, sizeof(uri), "tcp:127.0.0.1:%d", qemu_free_port());
 	/* let it dirty for a while so that the first pass is not the last */
 	usleep(500000);
 	{
 		const char *args[] = {
-			"migrate", "--src", src_qmp, "--dst", dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", uri, "--json", "--verify-guest",
 			"--guest-log-src", self->src.serial_path,
 			"--guest-log-dst", self->dst.serial_path,

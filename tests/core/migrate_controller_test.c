@@ -19,7 +19,6 @@
 #include "tests/lib/testbed.h"
 
 #define LINK "100mbit"
-#define READY_TIMEOUT_MS 30000
 
 FIXTURE(ctl) {
 	struct testbed tb;
@@ -59,21 +58,11 @@ static void start_pair(struct th_run *_run, FIXTURE_DATA(ctl) *self,
 		       const char *accel, const char *append)
 {
 	struct qemu_opts o = { .accel = accel, .append = append, .mem = "64M" };
-	char ns1[48], ns2[48], line[256];
-	long off = 0;
+	char ns1[48], ns2[48];
 
 	snprintf(ns1, sizeof(ns1), "%s-h1", self->tb.name);
 	snprintf(ns2, sizeof(ns2), "%s-h2", self->tb.name);
-	o.netns = ns1;
-	ASSERT_EQ(0, qemu_start(&self->src, &o));
-	if (qemu_wait_line(&self->src, "ready", &off, line, sizeof(line),
-			   READY_TIMEOUT_MS * th_timeout_scale())) {
-		qemu_dump_stderr(&self->src);
-		ASSERT_TRUE(!"the guest did not get ready");
-	}
-	o.netns = ns2;
-	o.incoming = "defer";
-	ASSERT_EQ(0, qemu_start(&self->dst, &o));
+	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, ns1, ns2));
 	snprintf(self->src_qmp, sizeof(self->src_qmp), "unix:%s", self->src.qmp_path);
 	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
 }
@@ -92,47 +81,14 @@ static void restart_dst(struct th_run *_run, FIXTURE_DATA(ctl) *self,
 	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
 }
 
-static const char *jstr(const json_t *o, const char *k1, const char *k2)
-{
-	const json_t *v = json_object_get(o, k1);
-
-	if (k2)
-		v = json_object_get(v, k2);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static double jnum(const json_t *o, const char *k1, const char *k2)
-{
-	const json_t *v = json_object_get(o, k1);
-
-	if (k2)
-		v = json_object_get(v, k2);
-	return json_number_value(v);
-}
-
-static bool guest_running(const struct qemu_proc *p)
-{
-	struct qmp_client *c = NULL;
-	char addr[128], status[32];
-	bool running = false;
-
-	snprintf(addr, sizeof(addr), "unix:%s", p->qmp2_path);
-	if (qmp_connect(addr, 5000, &c))
-		return false;
-	if (qmp_query_status(c, status, sizeof(status), &running))
-		running = false;
-	qmp_close(c);
-	return running;
-}
-
 static void log_decisions(const json_t *rep)
 {
 	const json_t *d;
 	size_t i;
 
 	json_array_foreach(json_object_get(rep, "decisions"), i, d)
-		TH_LOG("%7.2f %-15s %s", jnum(d, "t_s", NULL),
-		       jstr(d, "action", NULL), jstr(d, "why", NULL));
+		TH_LOG("%7.2f %-15s %s", report_num(d, "t_s", NULL),
+		       report_str(d, "action", NULL), report_str(d, "why", NULL));
 }
 
 /* How many decisions of this action the report lists. */
@@ -143,7 +99,7 @@ static int decisions(const json_t *rep, const char *action)
 	int n = 0;
 
 	json_array_foreach(json_object_get(rep, "decisions"), i, d)
-		n += !strcmp(jstr(d, "action", NULL), action);
+		n += !strcmp(report_str(d, "action", NULL), action);
 	return n;
 }
 
@@ -171,10 +127,10 @@ TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("budget-exceeded", jstr(rep, "status", NULL));
+	EXPECT_STREQ("budget-exceeded", report_str(rep, "status", NULL));
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
 
 	/* a cancelled migration ends the -incoming defer destination */
 	restart_dst(_run, self, self->accel, append);
@@ -193,16 +149,16 @@ TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
-	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
 	EXPECT_EQ(0, rc);
 	TH_LOG("downtime %.0f ms, guest pause %.0f ms, %.1f s",
-	       jnum(rep, "downtime_ms", NULL), jnum(rep, "guest", "pause_ms"),
-	       jnum(rep, "total_time_ms", NULL) / 1000);
+	       report_num(rep, "downtime_ms", NULL), report_num(rep, "guest", "pause_ms"),
+	       report_num(rep, "total_time_ms", NULL) / 1000);
 	/* the guest's own pause, within the target */
 	EXPECT_TRUE(json_is_real(json_object_get(json_object_get(rep, "guest"), "pause_ms")));
-	EXPECT_GE(1500, jnum(rep, "guest", "pause_ms"));
+	EXPECT_GE(1500, report_num(rep, "guest", "pause_ms"));
 	/* and it needed more than QEMU's 300 ms: that was the point */
-	EXPECT_LT(300, jnum(rep, "guest", "pause_ms"));
+	EXPECT_LT(300, report_num(rep, "guest", "pause_ms"));
 	if (!strcmp(self->accel, "kvm"))
 		EXPECT_TRUE(json_is_true(json_object_get(
 			json_object_get(json_object_get(rep, "guest"), "verify"), "ok")));
@@ -231,14 +187,14 @@ TEST_F_TIMEOUT(ctl, infeasible_target_is_refused_before_the_start, 60)
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("infeasible", jstr(rep, "status", NULL));
-	TH_LOG("%s", jstr(rep, "reason", NULL));
-	EXPECT_NE_NULL(strstr(jstr(rep, "reason", NULL), "needs >="));
-	EXPECT_STREQ("infeasible", jstr(rep, "prediction", "mode"));
-	EXPECT_LT(100, jnum(json_object_get(rep, "prediction"), "needs", "pause_ms"));
-	EXPECT_LT(100, jnum(json_object_get(rep, "prediction"), "needs", "link_mbps"));
+	EXPECT_STREQ("infeasible", report_str(rep, "status", NULL));
+	TH_LOG("%s", report_str(rep, "reason", NULL));
+	EXPECT_NE_NULL(strstr(report_str(rep, "reason", NULL), "needs >="));
+	EXPECT_STREQ("infeasible", report_str(rep, "prediction", "mode"));
+	EXPECT_LT(100, report_num(json_object_get(rep, "prediction"), "needs", "pause_ms"));
+	EXPECT_LT(100, report_num(json_object_get(rep, "prediction"), "needs", "link_mbps"));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
 	/* nothing was started */
 	snprintf(addr, sizeof(addr), "unix:%s", self->src.qmp2_path);
 	ASSERT_EQ(0, qmp_connect(addr, 5000, &c));
@@ -269,11 +225,11 @@ TEST_F_TIMEOUT(ctl, postcopy_switch_completes_with_memory_verified, 120)
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
-	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
-	EXPECT_STREQ("post-copy", jstr(rep, "prediction", "mode"));
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
+	EXPECT_STREQ("post-copy", report_str(rep, "prediction", "mode"));
 	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
 	EXPECT_EQ(1, decisions(rep, "postcopy"));
-	EXPECT_STREQ("running", jstr(rep, "destination", "status"));
+	EXPECT_STREQ("running", report_str(rep, "destination", "status"));
 	if (!strcmp(self->accel, "kvm")) {
 		EXPECT_EQ(0, rc);
 		EXPECT_TRUE(json_is_true(json_object_get(
@@ -336,14 +292,14 @@ TEST_F_TIMEOUT(ctl, follows_a_dirty_rate_change, 120)
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
-	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
 	/* planned for an idle guest ... */
-	EXPECT_STREQ("pre-copy", jstr(rep, "prediction", "mode"));
+	EXPECT_STREQ("pre-copy", report_str(rep, "prediction", "mode"));
 	/* ... and switched once it was not, after the first pass */
 	json_array_foreach(json_object_get(rep, "decisions"), i, d)
-		if (!strcmp(jstr(d, "action", NULL), "postcopy"))
-			switched = jnum(d, "t_s", NULL);
-	EXPECT_LT(jnum(rep, "prediction", "total_s") * 0.5, switched);
+		if (!strcmp(report_str(d, "action", NULL), "postcopy"))
+			switched = report_num(d, "t_s", NULL);
+	EXPECT_LT(report_num(rep, "prediction", "total_s") * 0.5, switched);
 	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
 	EXPECT_EQ(0, decisions(rep, "abort"));
 	if (!strcmp(self->accel, "kvm")) {

@@ -41,13 +41,12 @@ FIXTURE_TEARDOWN(netns)
 
 TEST_F_TIMEOUT(netns, migrate_across_shaped_link, 120)
 {
-	char why[256], ns1[48], ns2[48], uri[64], src_qmp[128], dst_qmp[128];
-	char rate[16], line[256];
+	char why[256], ns1[48], ns2[48], uri[64];
+	char rate[16];
 	struct qemu_opts o = {
 		.append = "ws=24M rate=0 period=10",
 		.mem = "96M",
 	};
-	long off = 0;
 	double min_s;
 	json_t *rep;
 	int rc;
@@ -57,20 +56,12 @@ TEST_F_TIMEOUT(netns, migrate_across_shaped_link, 120)
 	snprintf(ns1, sizeof(ns1), "%s-h1", self->tb.name);
 	snprintf(ns2, sizeof(ns2), "%s-h2", self->tb.name);
 
-	o.netns = ns1;
-	ASSERT_EQ(0, qemu_start(&self->src, &o));
-	ASSERT_EQ(0, qemu_wait_line(&self->src, "ready", &off, line,
-				    sizeof(line), 30000 * th_timeout_scale()));
-	o.netns = ns2;
-	o.incoming = "defer";
-	ASSERT_EQ(0, qemu_start(&self->dst, &o));
+	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, ns1, ns2));
 
 	snprintf(uri, sizeof(uri), "tcp:%s:4444", self->tb.addr[1]);
-	snprintf(src_qmp, sizeof(src_qmp), "unix:%s", self->src.qmp_path);
-	snprintf(dst_qmp, sizeof(dst_qmp), "unix:%s", self->dst.qmp_path);
 	{
 		const char *args[] = {
-			"migrate", "--src", src_qmp, "--dst", dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", uri, "--json", "--verify-guest",
 			"--guest-log-src", self->src.serial_path,
 			"--guest-log-dst", self->dst.serial_path,

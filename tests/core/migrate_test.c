@@ -24,8 +24,6 @@ FIXTURE(migrate) {
 	struct qemu_proc src;
 	struct qemu_proc dst;
 	char uri[64];
-	char src_qmp[128];
-	char dst_qmp[128];
 };
 
 FIXTURE_VARIANT(migrate) {
@@ -35,22 +33,6 @@ FIXTURE_VARIANT(migrate) {
 FIXTURE_VARIANT_ADD(migrate, tcg) { .accel = "tcg" };
 FIXTURE_VARIANT_ADD(migrate, kvm) { .accel = "kvm" };
 
-/* A port nobody listens on now; the destination binds it next. */
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 FIXTURE_SETUP(migrate)
 {
 	char why[256];
@@ -58,7 +40,7 @@ FIXTURE_SETUP(migrate)
 	if (!strcmp(variant->accel, "kvm") ? !kvm_available(why, sizeof(why)) :
 					     !qemu_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
-	snprintf(self->uri, sizeof(self->uri), "tcp:127.0.0.1:%d", free_port());
+	snprintf(self->uri, sizeof(self->uri), "tcp:127.0.0.1:%d", qemu_free_port());
 }
 
 FIXTURE_TEARDOWN(migrate)
@@ -72,19 +54,17 @@ static void start_pair(struct th_run *_run, FIXTURE_DATA(migrate) *self,
 		       const char *accel, const char *append, const char *mem)
 {
 	struct qemu_opts o = { .accel = accel, .append = append, .mem = mem };
-	char line[256];
-	long off = 0;
 
-	ASSERT_EQ(0, qemu_start(&self->src, &o));
-	if (qemu_wait_line(&self->src, "ready", &off, line, sizeof(line),
-			   READY_TIMEOUT_MS * th_timeout_scale())) {
-		qemu_dump_stderr(&self->src);
-		ASSERT_TRUE(!"the guest did not get ready");
-	}
-	o.incoming = "defer";
-	ASSERT_EQ(0, qemu_start(&self->dst, &o));
-	snprintf(self->src_qmp, sizeof(self->src_qmp), "unix:%s", self->src.qmp_path);
-	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
+	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, NULL, NULL));
+}
+
+/* The guest answers a verify request and its memory is intact. */
+static bool verifies(struct th_run *_run, const struct qemu_proc *p)
+{
+	bool ok = false;
+
+	EXPECT_EQ(0, qemu_guest_verify(p, &ok));
+	return ok;
 }
 
 static double now_s(void)
@@ -95,60 +75,10 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The test's own monitor on a QEMU (the second -qmp). */
-static struct qmp_client *monitor(const struct qemu_proc *p)
-{
-	struct qmp_client *c = NULL;
-	char addr[128];
-
-	snprintf(addr, sizeof(addr), "unix:%s", p->qmp2_path);
-	return qmp_connect(addr, 5000, &c) ? NULL : c;
-}
-
-/* Ask the guest to verify its memory; true when it reports it intact. */
-static bool guest_verifies(struct th_run *_run, const struct qemu_proc *p)
-{
-	struct qmp_client *c = monitor(p);
-	char line[256];
-	long off = 0;
-	bool ok;
-
-	EXPECT_NE_NULL(c);
-	if (!c)
-		return false;
-	/* skip verify lines printed before this request */
-	while (!qemu_wait_line(p, "verify", &off, line, sizeof(line), 0))
-		;
-	EXPECT_EQ(0, qmp_send_key(c, "v"));
-	qmp_close(c);
-	if (qemu_wait_line(p, "verify", &off, line, sizeof(line),
-			   60000 * th_timeout_scale())) {
-		TH_LOG("no verify line from the guest");
-		return false;
-	}
-	TH_LOG("guest: %s", line);
-	ok = strstr(line, "result=ok") != NULL;
-	return ok;
-}
-
-static bool guest_running(const struct qemu_proc *p)
-{
-	struct qmp_client *c = monitor(p);
-	char status[32];
-	bool running = false;
-
-	if (!c)
-		return false;
-	if (qmp_query_status(c, status, sizeof(status), &running))
-		running = false;
-	qmp_close(c);
-	return running;
-}
-
 /* Waits until the source's migration is under way with data sent. */
 static bool wait_active(const struct qemu_proc *p, double timeout_s)
 {
-	struct qmp_client *c = monitor(p);
+	struct qmp_client *c = qemu_monitor(p);
 	double deadline = now_s() + timeout_s;
 	struct qmp_migrate_info info;
 	bool active = false;
@@ -165,20 +95,6 @@ static bool wait_active(const struct qemu_proc *p, double timeout_s)
 	return active;
 }
 
-static const char *jstr(const json_t *o, const char *path1, const char *path2)
-{
-	const json_t *v = json_object_get(o, path1);
-
-	if (path2)
-		v = json_object_get(v, path2);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static long long jint(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 TEST_F_TIMEOUT(migrate, idle_guest_moves_and_verifies, 120)
 {
 	const json_t *guest, *verify;
@@ -188,7 +104,7 @@ TEST_F_TIMEOUT(migrate, idle_guest_moves_and_verifies, 120)
 	start_pair(_run, self, variant->accel, "ws=16M rate=0 period=10", "128M");
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", "--verify-guest",
 			"--guest-log-src", self->src.serial_path,
 			"--guest-log-dst", self->dst.serial_path,
@@ -199,27 +115,27 @@ TEST_F_TIMEOUT(migrate, idle_guest_moves_and_verifies, 120)
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(0, rc);
-	EXPECT_STREQ("completed", jstr(rep, "status", NULL));
-	EXPECT_STREQ("postmigrate", jstr(rep, "source", "status"));
-	EXPECT_STREQ("running", jstr(rep, "destination", "status"));
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
+	EXPECT_STREQ("postmigrate", report_str(rep, "source", "status"));
+	EXPECT_STREQ("running", report_str(rep, "destination", "status"));
 	/* QEMU's downtime is real and no longer than the whole migration */
-	EXPECT_LT(0, jint(rep, "downtime_ms"));
-	EXPECT_LE(jint(rep, "downtime_ms"), jint(rep, "total_time_ms"));
-	EXPECT_LT(0, jint(rep, "bytes_transferred"));
-	EXPECT_LE(1, jint(rep, "passes"));
+	EXPECT_LT(0, report_num(rep, "downtime_ms", NULL));
+	EXPECT_LE(report_num(rep, "downtime_ms", NULL), report_num(rep, "total_time_ms", NULL));
+	EXPECT_LT(0, report_num(rep, "bytes_transferred", NULL));
+	EXPECT_LE(1, report_num(rep, "passes", NULL));
 	guest = json_object_get(rep, "guest");
 	verify = json_object_get(guest, "verify");
 	EXPECT_TRUE(json_is_true(json_object_get(verify, "ok")));
-	EXPECT_LT(0, jint(verify, "pages"));
+	EXPECT_LT(0, report_num(verify, "pages", NULL));
 	/* the guest saw a pause, and at least as long as QEMU's downtime
 	 * less our sampling slack */
 	EXPECT_TRUE(json_is_real(json_object_get(guest, "pause_ms")));
-	EXPECT_LE(jint(rep, "downtime_ms") - 20,
+	EXPECT_LE(report_num(rep, "downtime_ms", NULL) - 20,
 		  json_real_value(json_object_get(guest, "pause_ms")));
 	json_decref(rep);
 	/* the destination's guest keeps beating */
-	ASSERT_TRUE(guest_running(&self->dst));
-	ASSERT_FALSE(guest_running(&self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->dst));
+	ASSERT_FALSE(qemu_guest_running(&self->src));
 }
 
 TEST_F_TIMEOUT(migrate, hot_guest_over_slow_link_is_reported_not_converging, 120)
@@ -232,7 +148,7 @@ TEST_F_TIMEOUT(migrate, hot_guest_over_slow_link_is_reported_not_converging, 120
 	start_pair(_run, self, variant->accel, "ws=48M rate=max period=10", "128M");
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", "--bandwidth", "8MiB",
 			"--budget", "8s", NULL,
 		};
@@ -242,14 +158,14 @@ TEST_F_TIMEOUT(migrate, hot_guest_over_slow_link_is_reported_not_converging, 120
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("budget-exceeded", jstr(rep, "status", NULL));
+	EXPECT_STREQ("budget-exceeded", report_str(rep, "status", NULL));
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
-	EXPECT_LT(0, jint(rep, "ram_remaining_bytes"));
+	EXPECT_LT(0, report_num(rep, "ram_remaining_bytes", NULL));
 	/* honest within its budget: 8 s plus the cancel */
 	EXPECT_GT(8 + 10, now_s() - t0);
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
-	ASSERT_TRUE(guest_verifies(_run, &self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
+	ASSERT_TRUE(verifies(_run, &self->src));
 }
 
 TEST_F_TIMEOUT(migrate, destination_killed_midway_leaves_source_running, 120)
@@ -263,7 +179,7 @@ TEST_F_TIMEOUT(migrate, destination_killed_midway_leaves_source_running, 120)
 	start_pair(_run, self, variant->accel, "ws=48M rate=1 period=10", "128M");
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", "--bandwidth", "4MiB",
 			"--budget", "60s", NULL,
 		};
@@ -276,11 +192,11 @@ TEST_F_TIMEOUT(migrate, destination_killed_midway_leaves_source_running, 120)
 	rc = palmctl_finish(pid, out, &rep);
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("destination-lost", jstr(rep, "status", NULL));
+	EXPECT_STREQ("destination-lost", report_str(rep, "status", NULL));
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
-	ASSERT_TRUE(guest_verifies(_run, &self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
+	ASSERT_TRUE(verifies(_run, &self->src));
 }
 
 TEST_F_TIMEOUT(migrate, cancel_midway_leaves_source_running, 120)
@@ -294,7 +210,7 @@ TEST_F_TIMEOUT(migrate, cancel_midway_leaves_source_running, 120)
 	start_pair(_run, self, variant->accel, "ws=48M rate=1 period=10", "128M");
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", "--bandwidth", "4MiB",
 			"--budget", "60s", NULL,
 		};
@@ -303,18 +219,18 @@ TEST_F_TIMEOUT(migrate, cancel_midway_leaves_source_running, 120)
 	}
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(wait_active(&self->src, 20));
-	c = monitor(&self->src);
+	c = qemu_monitor(&self->src);
 	ASSERT_NE_NULL(c);
 	EXPECT_EQ(0, qmp_migrate_cancel(c));
 	qmp_close(c);
 	rc = palmctl_finish(pid, out, &rep);
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	EXPECT_STREQ("cancelled", jstr(rep, "status", NULL));
+	EXPECT_STREQ("cancelled", report_str(rep, "status", NULL));
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
-	ASSERT_TRUE(guest_verifies(_run, &self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
+	ASSERT_TRUE(verifies(_run, &self->src));
 }
 
 TEST_F_TIMEOUT(migrate, missing_destination_starts_nothing, 60)
@@ -328,7 +244,7 @@ TEST_F_TIMEOUT(migrate, missing_destination_starts_nothing, 60)
 	qemu_stop(&self->dst);
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", NULL,
 		};
 
@@ -336,11 +252,11 @@ TEST_F_TIMEOUT(migrate, missing_destination_starts_nothing, 60)
 	}
 	EXPECT_EQ(1, rc);
 	ASSERT_NE_NULL(rep);
-	EXPECT_STREQ("not-started", jstr(rep, "status", NULL));
-	EXPECT_STREQ("unreachable", jstr(rep, "destination", "status"));
+	EXPECT_STREQ("not-started", report_str(rep, "status", NULL));
+	EXPECT_STREQ("unreachable", report_str(rep, "destination", "status"));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
-	c = monitor(&self->src);
+	ASSERT_TRUE(qemu_guest_running(&self->src));
+	c = qemu_monitor(&self->src);
 	ASSERT_NE_NULL(c);
 	ASSERT_EQ(0, qmp_query_migrate(c, &info));
 	/* no migration was ever started on the source */
@@ -365,11 +281,9 @@ TEST_F_TIMEOUT(migrate, destination_that_cannot_load_leaves_source_running, 90)
 	o.mem = "48M";
 	o.incoming = "defer";
 	ASSERT_EQ(0, qemu_start(&self->dst, &o));
-	snprintf(self->src_qmp, sizeof(self->src_qmp), "unix:%s", self->src.qmp_path);
-	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
 	{
 		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
 			"--uri", self->uri, "--json", "--budget", "30s", NULL,
 		};
 
@@ -377,10 +291,10 @@ TEST_F_TIMEOUT(migrate, destination_that_cannot_load_leaves_source_running, 90)
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
-	status = jstr(rep, "status", NULL);
+	status = report_str(rep, "status", NULL);
 	EXPECT_TRUE(!strcmp(status, "destination-lost") || !strcmp(status, "failed"));
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
 	json_decref(rep);
-	ASSERT_TRUE(guest_running(&self->src));
-	ASSERT_TRUE(guest_verifies(_run, &self->src));
+	ASSERT_TRUE(qemu_guest_running(&self->src));
+	ASSERT_TRUE(verifies(_run, &self->src));
 }

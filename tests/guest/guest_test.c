@@ -68,11 +68,9 @@ static void next_line(struct th_run *_run, FIXTURE_DATA(guest) *self,
 
 static void request_verify(struct th_run *_run, const struct qemu_proc *vm)
 {
-	struct qmp_client *c = NULL;
-	char addr[128];
+	struct qmp_client *c = qemu_monitor(vm);
 
-	snprintf(addr, sizeof(addr), "unix:%s", vm->qmp2_path);
-	ASSERT_EQ(0, qmp_connect(addr, 5000, &c));
+	ASSERT_NE_NULL(c);
 	EXPECT_EQ(0, qmp_send_key(c, "v"));
 	qmp_close(c);
 }

@@ -78,3 +78,28 @@ int palmctl_run(const char *const args[], json_t **report)
 	}
 	return palmctl_finish(pid, out, report);
 }
+
+static const json_t *report_get(const json_t *rep, const char *k1,
+				const char *k2)
+{
+	const json_t *v = json_object_get(rep, k1);
+
+	return k2 ? json_object_get(v, k2) : v;
+}
+
+const char *report_str(const json_t *rep, const char *k1, const char *k2)
+{
+	const json_t *v = report_get(rep, k1, k2);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+double report_num(const json_t *rep, const char *k1, const char *k2)
+{
+	return json_number_value(report_get(rep, k1, k2));
+}
+
+bool report_true(const json_t *rep, const char *k1, const char *k2)
+{
+	return json_is_true(report_get(rep, k1, k2));
+}

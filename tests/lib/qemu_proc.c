@@ -2,7 +2,9 @@
 /* Real QEMU processes for tests; see qemu_proc.h. */
 #include "tests/lib/qemu_proc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "qmp/qmp_client.h"
+#include "qmp/qmp_commands.h"
+#include "tests/lib/harness.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
 
@@ -110,6 +116,7 @@ int qemu_start(struct qemu_proc *p, const struct qemu_opts *o)
 		return -errno;
 	snprintf(p->qmp_path, sizeof(p->qmp_path), "%s/qmp.sock", p->dir);
 	snprintf(p->qmp2_path, sizeof(p->qmp2_path), "%s/qmp2.sock", p->dir);
+	snprintf(p->qmp_uri, sizeof(p->qmp_uri), "unix:%s", p->qmp_path);
 	snprintf(p->serial_path, sizeof(p->serial_path), "%s/serial.log", p->dir);
 	snprintf(p->stderr_path, sizeof(p->stderr_path), "%s/stderr.log", p->dir);
 	if (o->kernel)
@@ -292,4 +299,98 @@ void qemu_dump_stderr(const struct qemu_proc *p)
 	while (fgets(buf, sizeof(buf), f))
 		printf("# qemu: %s", buf);
 	fclose(f);
+}
+
+/* How long a guest may take to boot and fill its working set. */
+#define READY_TIMEOUT_MS 30000
+/* How long a verify of the whole working set may take. */
+#define VERIFY_TIMEOUT_MS 60000
+
+int qemu_start_pair(struct qemu_proc *src, struct qemu_proc *dst,
+		    const struct qemu_opts *o, const char *src_ns,
+		    const char *dst_ns)
+{
+	struct qemu_opts so = *o, dopts = *o;
+	char line[256];
+	long off = 0;
+	int err;
+
+	so.netns = src_ns;
+	so.incoming = NULL;
+	err = qemu_start(src, &so);
+	if (err)
+		return err;
+	err = qemu_wait_line(src, "ready", &off, line, sizeof(line),
+			     READY_TIMEOUT_MS * th_timeout_scale());
+	if (err) {
+		printf("# the source guest did not get ready\n");
+		qemu_dump_stderr(src);
+		return err;
+	}
+	dopts.netns = dst_ns;
+	dopts.incoming = "defer";
+	return qemu_start(dst, &dopts);
+}
+
+int qemu_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+struct qmp_client *qemu_monitor(const struct qemu_proc *p)
+{
+	struct qmp_client *c = NULL;
+	char addr[128];
+
+	snprintf(addr, sizeof(addr), "unix:%s", p->qmp2_path);
+	return qmp_connect(addr, 5000, &c) ? NULL : c;
+}
+
+bool qemu_guest_running(const struct qemu_proc *p)
+{
+	struct qmp_client *c = qemu_monitor(p);
+	char status[32];
+	bool running = false;
+
+	if (!c)
+		return false;
+	if (qmp_query_status(c, status, sizeof(status), &running))
+		running = false;
+	qmp_close(c);
+	return running;
+}
+
+int qemu_guest_verify(const struct qemu_proc *p, bool *ok)
+{
+	struct qmp_client *c = qemu_monitor(p);
+	char line[256];
+	long off = 0;
+	int err;
+
+	if (!c)
+		return -ECONNREFUSED;
+	/* skip the verify lines printed before this request */
+	while (!qemu_wait_line(p, "verify", &off, line, sizeof(line), 0))
+		;
+	err = qmp_send_key(c, "v");
+	qmp_close(c);
+	if (err)
+		return err;
+	err = qemu_wait_line(p, "verify", &off, line, sizeof(line),
+			     VERIFY_TIMEOUT_MS * th_timeout_scale());
+	if (err)
+		return err;
+	printf("# guest: %s\n", line);
+	*ok = strstr(line, "result=ok") != NULL;
+	return 0;
 }

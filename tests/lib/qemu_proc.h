@@ -25,6 +25,7 @@ struct qemu_proc {
 	char dir[64];
 	char qmp_path[100];	/* fits sun_path; for the code under test */
 	char qmp2_path[100];	/* a second monitor, for the test itself */
+	char qmp_uri[108];	/* "unix:" qmp_path, as palmctl takes it */
 	char serial_path[192];
 	char stderr_path[192];
 };
@@ -56,5 +57,26 @@ int qemu_wait_line(const struct qemu_proc *p, const char *prefix,
 
 /* Everything QEMU wrote to stderr, for test diagnostics. */
 void qemu_dump_stderr(const struct qemu_proc *p);
+
+/*
+ * A migration pair: the source runs the guest until it prints "ready",
+ * then the destination starts with -incoming defer and the same options.
+ * src_ns/dst_ns: network namespaces, or NULL.  Returns 0 or -errno.
+ */
+int qemu_start_pair(struct qemu_proc *src, struct qemu_proc *dst,
+		    const struct qemu_opts *o, const char *src_ns,
+		    const char *dst_ns);
+
+/* A loopback TCP port that nobody listens on now, or -1. */
+int qemu_free_port(void);
+
+/* The test's own QMP connection (the second monitor), or NULL. */
+struct qmp_client *qemu_monitor(const struct qemu_proc *p);
+bool qemu_guest_running(const struct qemu_proc *p);
+/*
+ * Ask the guest to verify its whole working set (the 'v' key) and wait
+ * for its answer: 0 and *ok set, or -errno when no answer came.
+ */
+int qemu_guest_verify(const struct qemu_proc *p, bool *ok);
 
 #endif /* PALM_TEST_QEMU_PROC_H */

@@ -184,10 +184,7 @@ const char *qmp_json_type(const json_t *v)
 	return "unknown";
 }
 
-static int msg_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int msg_fail(char *err, size_t errlen, const char *fmt, ...)
+int qmp_proto_error(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -217,7 +214,7 @@ static int parse_greeting(const json_t *qmp, struct qmp_message *msg,
 	size_t i;
 
 	if (!json_is_object(qmp))
-		return msg_fail(err, errlen, "greeting: \"QMP\" is %s, not an object",
+		return qmp_proto_error(err, errlen, "greeting: \"QMP\" is %s, not an object",
 				qmp_json_type(qmp));
 	version = json_object_get(qmp, "version");
 	qemu = json_object_get(version, "qemu");
@@ -225,14 +222,14 @@ static int parse_greeting(const json_t *qmp, struct qmp_message *msg,
 	    get_small_int(qemu, "major", &msg->ver_major) ||
 	    get_small_int(qemu, "minor", &msg->ver_minor) ||
 	    get_small_int(qemu, "micro", &msg->ver_micro))
-		return msg_fail(err, errlen,
+		return qmp_proto_error(err, errlen,
 				"greeting: no version.qemu with integer major, minor, micro");
 	caps = json_object_get(qmp, "capabilities");
 	if (!json_is_array(caps))
-		return msg_fail(err, errlen, "greeting: \"capabilities\" is not an array");
+		return qmp_proto_error(err, errlen, "greeting: \"capabilities\" is not an array");
 	json_array_foreach(caps, i, cap)
 		if (!json_is_string(cap))
-			return msg_fail(err, errlen,
+			return qmp_proto_error(err, errlen,
 					"greeting: capability %zu is %s, not a string",
 					i, qmp_json_type(cap));
 	msg->type = QMP_MSG_GREETING;
@@ -245,12 +242,12 @@ static int parse_error(const json_t *error, struct qmp_message *msg,
 	const json_t *cls, *desc;
 
 	if (!json_is_object(error))
-		return msg_fail(err, errlen, "error reply: \"error\" is %s, not an object",
+		return qmp_proto_error(err, errlen, "error reply: \"error\" is %s, not an object",
 				qmp_json_type(error));
 	cls = json_object_get(error, "class");
 	desc = json_object_get(error, "desc");
 	if (!json_is_string(cls) || !json_is_string(desc))
-		return msg_fail(err, errlen,
+		return qmp_proto_error(err, errlen,
 				"error reply: \"class\" and \"desc\" must be strings");
 	msg->type = QMP_MSG_ERROR;
 	msg->err_class = json_string_value(cls);
@@ -265,27 +262,27 @@ static int parse_event(const json_t *root, const json_t *name,
 	size_t len;
 
 	if (!json_is_string(name))
-		return msg_fail(err, errlen, "event: \"event\" is %s, not a string",
+		return qmp_proto_error(err, errlen, "event: \"event\" is %s, not a string",
 				qmp_json_type(name));
 	len = json_string_length(name);
 	if (len == 0 || len >= QMP_EVENT_NAME_MAX)
-		return msg_fail(err, errlen, "event: name of %zu bytes (1 to %d allowed)",
+		return qmp_proto_error(err, errlen, "event: name of %zu bytes (1 to %d allowed)",
 				len, QMP_EVENT_NAME_MAX - 1);
 	ts = json_object_get(root, "timestamp");
 	sec = json_object_get(ts, "seconds");
 	usec = json_object_get(ts, "microseconds");
 	if (!json_is_object(ts) || !json_is_integer(sec) ||
 	    !json_is_integer(usec))
-		return msg_fail(err, errlen,
+		return qmp_proto_error(err, errlen,
 				"event %s: \"timestamp\" needs integer seconds and microseconds",
 				json_string_value(name));
 	if (json_integer_value(sec) < 0 || json_integer_value(usec) < 0 ||
 	    json_integer_value(usec) > 999999)
-		return msg_fail(err, errlen, "event %s: timestamp out of range",
+		return qmp_proto_error(err, errlen, "event %s: timestamp out of range",
 				json_string_value(name));
 	data = json_object_get(root, "data");
 	if (data && !json_is_object(data))
-		return msg_fail(err, errlen, "event %s: \"data\" is %s, not an object",
+		return qmp_proto_error(err, errlen, "event %s: \"data\" is %s, not an object",
 				json_string_value(name), qmp_json_type(data));
 	msg->type = QMP_MSG_EVENT;
 	msg->event = json_string_value(name);
@@ -303,9 +300,9 @@ int qmp_message_from_json(json_t *root, struct qmp_message *msg, char *err,
 
 	memset(msg, 0, sizeof(*msg));
 	if (!root)
-		return msg_fail(err, errlen, "no message");
+		return qmp_proto_error(err, errlen, "no message");
 	if (!json_is_object(root))
-		return msg_fail(err, errlen, "message is JSON %s, not an object",
+		return qmp_proto_error(err, errlen, "message is JSON %s, not an object",
 				qmp_json_type(root));
 	greeting = json_object_get(root, "QMP");
 	ret = json_object_get(root, "return");
@@ -313,7 +310,7 @@ int qmp_message_from_json(json_t *root, struct qmp_message *msg, char *err,
 	event = json_object_get(root, "event");
 	kinds = !!greeting + !!ret + !!error + !!event;
 	if (kinds != 1)
-		return msg_fail(err, errlen,
+		return qmp_proto_error(err, errlen,
 				"message has %s of \"QMP\", \"return\", \"error\", \"event\"",
 				kinds ? "more than one" : "none");
 
@@ -348,7 +345,7 @@ int qmp_parse_message(const char *buf, size_t len, struct qmp_message *msg,
 	memset(msg, 0, sizeof(*msg));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return msg_fail(err, errlen, "invalid JSON at byte %d: %s",
+		return qmp_proto_error(err, errlen, "invalid JSON at byte %d: %s",
 				jerr.position, jerr.text);
 	r = qmp_message_from_json(root, msg, err, errlen);
 	json_decref(root);

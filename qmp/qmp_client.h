@@ -106,6 +106,12 @@ void qmp_set_timeout(struct qmp_client *c, int timeout_ms);
  * CONFIG_PALM_QMP_MAX_MESSAGE_KIB KiB); at least 64 bytes. */
 int qmp_set_max_message(struct qmp_client *c, size_t bytes);
 /* For the command and feature layers: record a failure description. */
+/*
+ * For decoders that have no client: write the reason into err (may be
+ * NULL) and return -EPROTO.
+ */
+int qmp_proto_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void qmp_set_error(struct qmp_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "an object", "an integer", ... for error messages. */

@@ -20,20 +20,6 @@ struct qmp_features {
 	json_t *cmds;
 };
 
-static int ffail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int ffail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EPROTO;
-}
 
 static int set_add(json_t *set, const char *name)
 {
@@ -48,13 +34,13 @@ static int add_capability_list(json_t *set, const json_t *caps, char *err,
 	int r;
 
 	if (!json_is_array(caps))
-		return ffail(err, errlen,
+		return qmp_proto_error(err, errlen,
 			     "query-migrate-capabilities: reply is %s, not an array",
 			     qmp_json_type(caps));
 	json_array_foreach(caps, i, e) {
 		name = json_object_get(e, "capability");
 		if (!json_is_string(name))
-			return ffail(err, errlen,
+			return qmp_proto_error(err, errlen,
 				     "query-migrate-capabilities: entry %zu has no string \"capability\"",
 				     i);
 		r = set_add(set, json_string_value(name));
@@ -72,7 +58,7 @@ static int add_parameter_keys(json_t *set, const json_t *params, char *err,
 	int r;
 
 	if (!json_is_object(params))
-		return ffail(err, errlen,
+		return qmp_proto_error(err, errlen,
 			     "query-migrate-parameters: reply is %s, not an object",
 			     qmp_json_type(params));
 	json_object_foreach((json_t *)params, key, v) {
@@ -94,17 +80,17 @@ static int index_schema(const json_t *schema, json_t *index, json_t *cmds,
 	int r;
 
 	if (!json_is_array(schema))
-		return ffail(err, errlen, "query-qmp-schema: reply is %s, not an array",
+		return qmp_proto_error(err, errlen, "query-qmp-schema: reply is %s, not an array",
 			     qmp_json_type(schema));
 	json_array_foreach(schema, i, e) {
 		name = json_object_get(e, "name");
 		meta = json_object_get(e, "meta-type");
 		if (!json_is_string(name) || !json_is_string(meta))
-			return ffail(err, errlen,
+			return qmp_proto_error(err, errlen,
 				     "query-qmp-schema: entry %zu lacks a string \"name\" or \"meta-type\"",
 				     i);
 		if (json_object_get(index, json_string_value(name)))
-			return ffail(err, errlen,
+			return qmp_proto_error(err, errlen,
 				     "query-qmp-schema: \"%.64s\" defined twice",
 				     json_string_value(name));
 		if (json_object_set(index, json_string_value(name), (json_t *)e))
@@ -133,11 +119,11 @@ static int follow(const json_t *index, const json_t *entry, const char *key,
 	if (!ref)
 		return 0;
 	if (!json_is_string(ref))
-		return ffail(err, errlen, "query-qmp-schema: \"%s\" is %s, not a type name",
+		return qmp_proto_error(err, errlen, "query-qmp-schema: \"%s\" is %s, not a type name",
 			     key, qmp_json_type(ref));
 	t = json_object_get(index, json_string_value(ref));
 	if (!t)
-		return ffail(err, errlen, "query-qmp-schema: unknown type \"%.64s\"",
+		return qmp_proto_error(err, errlen, "query-qmp-schema: unknown type \"%.64s\"",
 			     json_string_value(ref));
 	if (strcmp(json_string_value(json_object_get(t, "meta-type")), meta))
 		return 0;
@@ -154,11 +140,11 @@ static int find_member(const json_t *obj, const char *name,
 
 	*member = NULL;
 	if (!json_is_array(members))
-		return ffail(err, errlen, "query-qmp-schema: object type without \"members\" array");
+		return qmp_proto_error(err, errlen, "query-qmp-schema: object type without \"members\" array");
 	json_array_foreach(members, i, m) {
 		n = json_object_get(m, "name");
 		if (!json_is_string(n))
-			return ffail(err, errlen, "query-qmp-schema: member without a string \"name\"");
+			return qmp_proto_error(err, errlen, "query-qmp-schema: member without a string \"name\"");
 		if (!strcmp(json_string_value(n), name)) {
 			*member = m;
 			break;
@@ -182,11 +168,11 @@ static int add_members(const json_t *index, const json_t *obj, json_t *set,
 
 	members = json_object_get(obj, "members");
 	if (!json_is_array(members))
-		return ffail(err, errlen, "query-qmp-schema: object type without \"members\" array");
+		return qmp_proto_error(err, errlen, "query-qmp-schema: object type without \"members\" array");
 	json_array_foreach(members, i, m) {
 		n = json_object_get(m, "name");
 		if (!json_is_string(n))
-			return ffail(err, errlen, "query-qmp-schema: member without a string \"name\"");
+			return qmp_proto_error(err, errlen, "query-qmp-schema: member without a string \"name\"");
 		r = set_add(set, json_string_value(n));
 		if (r)
 			return r;
@@ -195,7 +181,7 @@ static int add_members(const json_t *index, const json_t *obj, json_t *set,
 	if (!variants)
 		return 0;
 	if (!json_is_array(variants))
-		return ffail(err, errlen, "query-qmp-schema: \"variants\" is not an array");
+		return qmp_proto_error(err, errlen, "query-qmp-schema: \"variants\" is not an array");
 	json_array_foreach(variants, i, m) {
 		r = follow(index, m, "type", "object", &vt, err, errlen);
 		if (r < 0)
@@ -273,10 +259,10 @@ static int add_capability_enum(const json_t *index, json_t *set, char *err,
 		return r;
 	values = json_object_get(en, "values");
 	if (!json_is_array(values))
-		return ffail(err, errlen, "query-qmp-schema: enum without \"values\" array");
+		return qmp_proto_error(err, errlen, "query-qmp-schema: enum without \"values\" array");
 	json_array_foreach(values, i, v) {
 		if (!json_is_string(v))
-			return ffail(err, errlen, "query-qmp-schema: enum value is %s",
+			return qmp_proto_error(err, errlen, "query-qmp-schema: enum value is %s",
 				     qmp_json_type(v));
 		r = set_add(set, json_string_value(v));
 		if (r)

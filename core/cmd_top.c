@@ -9,13 +9,19 @@
  * -name ...,debug-threads=on, else from query-cpus-fast; a monitor that
  * another client holds (QEMU serves one at a time) times out after 1 s
  * and that VM is shown without vCPUs.
+ *
+ * On a terminal the view refreshes in place, one row per VM and one per
+ * vCPU under it; 'q' quits (the terminal is put in non-canonical mode
+ * for that and restored on the way out).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +62,9 @@ static void usage(FILE *f)
 		"  --measure S     first measure each VM's dirtying for S seconds through QMP:\n"
 		"                  eBPF on the dirty ring (KVM with dirty-ring-size), else\n"
 		"                  QEMU's page-sampling\n"
-		"  --no-bpf        do not load eBPF programs (QMP and /proc only)\n");
+		"  --no-bpf        do not load eBPF programs (QMP and /proc only)\n"
+		"\n"
+		"In the live view, q quits.\n");
 }
 
 static int parse_args(int argc, char **argv, struct top_args *a)
@@ -201,12 +209,59 @@ static void measure_vm(struct ptel_sampler *s, struct ptel_bpf *b, int i,
 	qmp_close(c);
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+/* Keys are read only in the live view, from a terminal. */
+struct top_keys {
+	bool active;
+	struct termios saved;
+};
 
-	while (!top_stop && nanosleep(&ts, &ts) && errno == EINTR)
-		;
+static void keys_start(struct top_keys *k)
+{
+	struct termios raw;
+
+	k->active = false;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &k->saved))
+		return;
+	raw = k->saved;
+	raw.c_lflag &= ~(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+		k->active = true;
+}
+
+static void keys_stop(struct top_keys *k)
+{
+	if (k->active)
+		tcsetattr(STDIN_FILENO, TCSANOW, &k->saved);
+	k->active = false;
+}
+
+/* Wait ms, or less when a signal or 'q' ends the view. */
+static void wait_ms(const struct top_keys *k, int ms)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	char c;
+
+	if (!k->active) {
+		while (!top_stop && nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		return;
+	}
+	if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &c, 1) == 1 &&
+	    (c == 'q' || c == 'Q'))
+		top_stop = 1;
+}
+
+static void print_vcpus(const struct ptel_vm_sample *v)
+{
+	int c;
+
+	for (c = 0; c < v->vm.nvcpu && c < PTEL_VM_MAX_VCPUS; c++)
+		printf("  vcpu %-3d tid %-8d %6.2f %6.2f %8.0f wakeups/s  (%s)\n", c,
+		       (int)v->vm.vcpu_tid[c], v->vcpu[c].load, v->vcpu[c].wait,
+		       v->vcpu[c].wakeups_per_s, ptel_source_name(v->vcpu[c].src));
 }
 
 static void print_text(const struct ptel_sampler *s, struct ptel_bpf *b,
@@ -252,6 +307,7 @@ static void print_text(const struct ptel_sampler *s, struct ptel_bpf *b,
 		       v->dirty_src != PTEL_SRC_NONE ? ptel_source_name(v->dirty_src) :
 		       v->has_measure ? ptel_source_name(v->measure.src) : "-",
 		       ws, v->alive ? "" : " (exited)");
+		print_vcpus(v);
 	}
 	fflush(stdout);
 }
@@ -261,6 +317,7 @@ int palmctl_top(int argc, char **argv)
 	struct ptel_vm *vms = NULL;
 	struct ptel_sampler *s = NULL;
 	struct ptel_bpf *b = NULL;
+	struct top_keys keys = { 0 };
 	struct top_args a;
 	char why[256];
 	int i, n = 0, err, ret = PALMCTL_FAILED, round;
@@ -299,11 +356,16 @@ int palmctl_top(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	for (i = 0; a.measure_s && i < n && !top_stop; i++)
 		measure_vm(s, b, i, a.measure_s);
+	if (!a.once && !a.json && isatty(STDOUT_FILENO))
+		keys_start(&keys);
 	/* Rates need two samples. */
 	if (ptel_sampler_tick(s))
 		goto cleanup;
 	for (round = 0; !top_stop; round++) {
-		sleep_ms(a.once ? (a.interval_ms < 500 ? a.interval_ms : 500) : a.interval_ms);
+		wait_ms(&keys, a.once ? (a.interval_ms < 500 ? a.interval_ms : 500) :
+				       a.interval_ms);
+		if (top_stop)
+			break;
 		err = ptel_sampler_tick(s);
 		if (err) {
 			fprintf(stderr, "palmctl top: sampling: %s\n", strerror(-err));
@@ -323,6 +385,7 @@ int palmctl_top(int argc, char **argv)
 	}
 	ret = PALMCTL_OK;
 cleanup:
+	keys_stop(&keys);
 	ptel_sampler_free(s);
 	ptel_bpf_close(b);
 	free(vms);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/guest_log.h"
+#include "core/mig_dirty_source.h"
 #include "core/palmctl.h"
 #include "core/parse_units.h"
 #include "generated/palm_config.h"
@@ -54,6 +55,8 @@ struct migrate_ctl {
 	struct qmp_model_input input;
 	bool have_input;
 	bool have_prediction;
+	struct mig_dirty_source dirty;	/* palm: where ws and rate came from */
+	bool have_dirty;
 };
 
 /* What the idle and progress hooks need while the migration runs. */
@@ -113,7 +116,9 @@ static void usage(FILE *f)
 		"                        the start only when it knows it\n"
 		"  --dirty-rate RATE     the guest's page-write rate (e.g. 80MiB) and\n"
 		"  --working-set SIZE    the pages it rewrites (e.g. 32MiB); without both,\n"
-		"                        palm measures them (calc-dirty-rate, ~3 s)\n"
+		"                        palm measures them: eBPF on the KVM dirty ring\n"
+		"                        (root, a local QEMU with -accel kvm,dirty-ring-size=N,\n"
+		"                        ~2 s), else calc-dirty-rate (~3 s)\n"
 		"  --guest-used SIZE     non-zero RAM (default: all of it)\n"
 		"  --measure-s N         dirty-rate measurement window (default 1)\n"
 		"  --dirty-limit         the source runs KVM with a dirty ring: palm may use\n"
@@ -587,6 +592,36 @@ static json_t *decisions_json(const struct qmp_ctl *ctl)
 	return arr;
 }
 
+static json_t *dirty_input_json(const struct mig_dirty_source *d)
+{
+	char desc[320];
+	json_t *o;
+
+	mig_dirty_describe(d, desc, sizeof(desc));
+	o = json_pack("{s:s, s:f, s:f, s:f, s:I, s:s}",
+		      "source", mig_dirty_src_name(d->src),
+		      "dirty_pages_per_ms", d->dirty_bps / 4096 / 1000,
+		      "dirty_bytes_per_s", d->dirty_bps,
+		      "ws_bytes", d->ws_bytes,
+		      "window_ms", (json_int_t)d->window_ms,
+		      "description", desc);
+	if (!o)
+		return NULL;
+	if (d->src == MIG_DIRTY_EBPF) {
+		json_object_set_new(o, "distinct_pages",
+				    json_integer((json_int_t)d->distinct));
+		json_object_set_new(o, "ring_pushes",
+				    json_integer((json_int_t)d->pushes));
+		json_object_set_new(o, "fit_window_ms",
+				    json_integer((json_int_t)d->short_ms));
+	} else if (d->src != MIG_DIRTY_GIVEN) {
+		json_object_set_new(o, "short_window_ms",
+				    json_integer((json_int_t)d->short_ms));
+		json_object_set_new(o, "ebpf_not_used", json_string(d->why_not_ebpf));
+	}
+	return o;
+}
+
 static void controller_json(json_t *rep, const struct migrate_args *a,
 			    const struct migrate_ctl *mc,
 			    const struct qmp_migration_result *r)
@@ -604,6 +639,8 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 				      "allow_postcopy", a->target.allow_postcopy));
 	if (mc->have_prediction)
 		json_object_set_new(rep, "prediction", prediction_json(mc));
+	if (mc->have_dirty)
+		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
 	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));
 	if (mc->ctl.log_dropped)
 		json_object_set_new(rep, "decisions_dropped",
@@ -716,6 +753,7 @@ static void report_text(const json_t *rep)
 	const json_t *guest = json_object_get(rep, "guest");
 	const json_t *verify = json_object_get(guest, "verify");
 	const json_t *pause = json_object_get(guest, "pause_ms");
+	const json_t *dirty = json_object_get(rep, "dirty_input");
 
 	printf("status:            %s (%s)\n",
 	       json_string_value(json_object_get(rep, "status")),
@@ -736,6 +774,9 @@ static void report_text(const json_t *rep)
 	printf("dirty rate:        %lld pages/s at the end, %lld at peak\n",
 	       (long long)json_integer_value(json_object_get(rep, "final_dirty_pages_rate")),
 	       (long long)json_integer_value(json_object_get(rep, "peak_dirty_pages_rate")));
+	if (dirty)
+		printf("dirty input:       %s\n",
+		       json_string_value(json_object_get(dirty, "description")));
 	printf("source:            %s\n",
 	       json_string_value(json_object_get(json_object_get(rep, "source"), "status")));
 	if (json_object_get(rep, "destination"))
@@ -751,6 +792,58 @@ static void report_text(const json_t *rep)
 			       (long long)json_integer_value(json_object_get(verify, "pages")),
 			       (long long)json_integer_value(json_object_get(verify, "bad")));
 	}
+}
+
+/*
+ * palm's model input: the dirty rate and working set given, else measured
+ * with eBPF on the source's dirty ring, else by qmp_ctl_probe_input's
+ * calc-dirty-rate windows.  The source goes to the log and the report.
+ */
+static int palm_input(const struct migrate_args *a, struct qmp_client *src,
+		      struct migrate_ctl *mc, char *err, size_t errlen)
+{
+	struct qmp_ctl_known known = a->known;
+	struct mig_dirty_source *d = &mc->dirty;
+	char desc[320];
+	uint64_t ram;
+	double cap;
+	bool kvm = false;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	if (known.dirty_bps >= 0 && known.ws_bytes >= 0) {
+		d->src = MIG_DIRTY_GIVEN;
+	} else {
+		ret = qmp_query_ram_size(src, &ram);
+		if (ret) {
+			snprintf(err, errlen, "source: %s", qmp_last_error(src));
+			return ret;
+		}
+		cap = known.used_bytes >= 0 && known.used_bytes < ram ?
+		      known.used_bytes : (double)ram;
+		if (!mig_dirty_measure_ebpf(src, known.measure_s, cap, d)) {
+			known.dirty_bps = d->dirty_bps;
+			known.ws_bytes = d->ws_bytes;
+		} else {
+			/* what qmp_ctl_probe_input will measure with */
+			if (qmp_query_kvm_enabled(src, &kvm))
+				kvm = false;
+			d->src = kvm ? MIG_DIRTY_QMP_BITMAP : MIG_DIRTY_QMP_SAMPLING;
+			d->short_ms = (uint32_t)known.measure_s * 1000;
+			d->window_ms = 2 * d->short_ms;
+		}
+	}
+	ret = qmp_ctl_probe_input(src, &known, &mc->input, &mc->have_prediction,
+				  err, errlen);
+	if (ret)
+		return ret;
+	d->dirty_bps = mc->input.dirty_bps;
+	d->ws_bytes = mc->input.ws_bytes;
+	mc->have_dirty = true;
+	mig_dirty_describe(d, desc, sizeof(desc));
+	qmp_ctl_log(&mc->ctl, -1, "dirty-input", d->dirty_bps / 4096 / 1000,
+		    "%s", desc);
+	return 0;
 }
 
 /*
@@ -781,8 +874,7 @@ static int setup_controller(const struct migrate_args *a,
 	if (ret)
 		goto fail;
 	if (a->kind == QMP_CTL_PALM) {
-		ret = qmp_ctl_probe_input(src, &a->known, &mc->input,
-					  &mc->have_prediction, err, sizeof(err));
+		ret = palm_input(a, src, mc, err, sizeof(err));
 		if (ret)
 			goto fail;
 		mc->have_input = mc->have_prediction;

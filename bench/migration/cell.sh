@@ -47,6 +47,12 @@ cleanup()
 }
 trap cleanup EXIT INT TERM
 
+# A cell killed outright (SIGKILL) leaves its testbed behind: remove the
+# ones whose cell process is gone.
+for stale in $(ip netns list 2>/dev/null | sed -n 's/^pm\([0-9][0-9]*\)-br.*/\1/p'); do
+	kill -0 "$stale" 2>/dev/null || sh "$testbed" down "pm$stale" --kill >/dev/null 2>&1
+done
+
 if [ "$link" = off ]; then
 	sh "$testbed" up "$tb" 2 >/dev/null
 else

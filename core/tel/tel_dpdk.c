@@ -8,7 +8,8 @@
  *
  * palm starts the EAL itself from cfg->eal_args, once per process.  Here
  * and in tests: "--no-huge --no-pci --vdev=net_af_packet0,iface=eth0"
- * (or net_af_xdp, net_memif); in production a NIC bound to vfio-pci
+ * (or net_af_xdp: one process per queue, mbuf pool packed, see
+ * xdp_pool_create(); or net_memif); in production a NIC bound to vfio-pci
  * (see FRAME.md, "Transports").  palm does no ARP: each peer's next-hop
  * MAC is configured, or learned from the frames it sends us.
  */
@@ -27,6 +28,8 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
+#include <rte_mempool.h>
 
 #include "core/tel/tel_frame.h"
 #include "core/tel/tel_wire.h"
@@ -120,6 +123,56 @@ static void link_wait(uint16_t port_id)
 	} while (mono_ns() < end);
 	fprintf(stderr, "tel: dpdk: port %u link still down after %d ms\n",
 		port_id, DPDK_LINK_WAIT_MS);
+}
+
+/*
+ * The mbuf pool of an af_xdp port is its UMEM: net_af_xdp (22.11)
+ * registers populated_size * object size bytes from the pool's first
+ * object, i.e. it assumes the objects lie back to back.  A default pool
+ * without hugepages keeps every object inside one 4 KiB page, one
+ * 2368-byte object per page, so most mbufs lie beyond the registered
+ * UMEM and the kernel rejects their TX descriptors as invalid (and
+ * would drop RX buffers there).  RTE_MEMPOOL_F_NO_IOVA_CONTIG packs the
+ * objects; AF_XDP uses virtual addresses, so IOVA contiguity is moot.
+ */
+static struct rte_mempool *xdp_pool_create(unsigned int n)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = 0,
+	};
+	struct rte_mempool *mp;
+	int ret;
+
+	mp = rte_mempool_create_empty("tel_pool", n,
+				      sizeof(struct rte_mbuf) +
+				      RTE_MBUF_DEFAULT_BUF_SIZE,
+				      DPDK_POOL_CACHE, sizeof(priv),
+				      (int)rte_socket_id(),
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(),
+					 NULL);
+	if (ret)
+		goto err;
+	rte_pktmbuf_pool_init(mp, &priv);
+	ret = rte_mempool_populate_default(mp);
+	if (ret < 0)
+		goto err;
+	if (mp->nb_mem_chunks != 1) {
+		/* the PMD registers one span from the first chunk */
+		fprintf(stderr, "tel: dpdk: af_xdp pool in %u chunks\n",
+			mp->nb_mem_chunks);
+		ret = -ENOMEM;
+		goto err;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+err:
+	rte_mempool_free(mp);
+	rte_errno = ret < 0 ? -ret : ret;
+	return NULL;
 }
 
 static int port_start(struct tel_dpdk *d)
@@ -261,6 +314,7 @@ static int dpdk_send(struct tel_transport *t, const struct tel_msg *msgs,
 		uint16_t k = rte_eth_tx_burst(d->port_id, 0, pkts + sent,
 					      (uint16_t)(np - sent));
 
+
 		/* nothing taken: give the kernel side of the port time */
 		if (!k && tries > DPDK_TX_SPIN)
 			usleep(DPDK_TX_BACKOFF_US);
@@ -354,8 +408,10 @@ static const struct tel_transport_ops dpdk_ops = {
 int tel_dpdk_open(const struct tel_transport_config *cfg,
 		  struct tel_transport **out)
 {
+	struct rte_eth_dev_info info;
 	unsigned int nmbufs;
 	struct tel_dpdk *d;
+	bool xdp;
 	int ret;
 
 	*out = NULL;
@@ -382,9 +438,16 @@ int tel_dpdk_open(const struct tel_transport_config *cfg,
 	nmbufs = cfg->mbufs ? cfg->mbufs :
 		DPDK_RX_DESC + DPDK_TX_DESC + cfg->burst * TEL_MAX_PEERS +
 		DPDK_POOL_CACHE * 2;
-	d->pool = rte_pktmbuf_pool_create("tel_pool", nmbufs, DPDK_POOL_CACHE,
-					  0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  (int)rte_socket_id());
+	memset(&info, 0, sizeof(info));
+	xdp = rte_eth_dev_info_get(d->port_id, &info) == 0 &&
+	      info.driver_name && !strcmp(info.driver_name, "net_af_xdp");
+	if (xdp)
+		d->pool = xdp_pool_create(nmbufs);
+	else
+		d->pool = rte_pktmbuf_pool_create("tel_pool", nmbufs,
+						  DPDK_POOL_CACHE, 0,
+						  RTE_MBUF_DEFAULT_BUF_SIZE,
+						  (int)rte_socket_id());
 	if (!d->pool) {
 		ret = -rte_errno;
 		fprintf(stderr, "tel: dpdk: mbuf pool of %u: %s\n", nmbufs,

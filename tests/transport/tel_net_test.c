@@ -1,19 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Telemetry between emulated hosts (network namespaces on a bridge), over
- * kernel UDP and over DPDK net_af_packet on each host's veth: two and
+ * kernel UDP and over DPDK net_af_packet or net_af_xdp on each host's
+ * veth: two and
  * three hosts exchange frames whose records must arrive intact and in
  * order; injected loss, duplication, corruption and reordering must be
  * detected and counted exactly; a host that falls silent must go stale.
  *
  * Each endpoint is a tel_node process inside its host (the DPDK EAL
  * starts once per process).  Needs root and the testbed; the DPDK
- * variant also needs CONFIG_PALM_DPDK and skips when the EAL cannot start.
+ * variants also need CONFIG_PALM_DPDK and skip when the EAL cannot start.
+ *
+ * af_xdp: the PMD's XDP program redirects every frame of the veth to
+ * its socket, ARP included, so the kernel of that host answers no ARP;
+ * a kernel-UDP peer sending to it needs a static neighbour entry (the
+ * mixed test installs one).  DPDK senders are given the peer's MAC.
  */
 #include "tests/lib/harness.h"
 #include "tests/transport/tel_node_run.h"
 
+#include <sys/socket.h>
+
 #include "generated/palm_config.h"
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
 
 #define PORT 47100
 #define SEND_PORT 47101
@@ -23,17 +35,79 @@
 
 FIXTURE(net) {
 	struct testbed tb;
+	const char *vdev;	/* DPDK port on eth0, e.g. "net_af_packet0" */
 	char mac[HOSTS][32];
 	char ready[HOSTS][128];
+	char lsan_supp[128];	/* af_xdp: suppression file, or "" */
 	struct node_proc recv[HOSTS], send[HOSTS];
 };
 
 FIXTURE_VARIANT(net) {
 	bool dpdk;
+	const char *vdev;
 };
 
 FIXTURE_VARIANT_ADD(net, udp) { .dpdk = false };
-FIXTURE_VARIANT_ADD(net, dpdk_af_packet) { .dpdk = true };
+FIXTURE_VARIANT_ADD(net, dpdk_af_packet) {
+	.dpdk = true, .vdev = "net_af_packet0",
+};
+FIXTURE_VARIANT_ADD(net, dpdk_af_xdp) {
+	.dpdk = true, .vdev = "net_af_xdp0",
+};
+
+static bool is_af_xdp(const char *vdev)
+{
+	return vdev && !strncmp(vdev, "net_af_xdp", 10);
+}
+
+/*
+ * net_af_xdp 22.11 (with libxdp 1.3) leaks one 80-byte calloc made in
+ * rte_eth_rx_queue_setup() that its close does not free: LeakSanitizer
+ * in a sanitized tel_node reports it at exit and fails the run.  Not
+ * palm's memory: suppress it by module for this variant's children,
+ * with the slow unwinder (the fast one stops inside the PMD and shows
+ * only calloc).  Each test runs in its own forked process, so the
+ * environment change ends with it.
+ */
+static int af_xdp_lsan_setup(char *path, size_t len)
+{
+	char buf[512];
+	const char *old;
+	FILE *f;
+
+	snprintf(path, len, "/tmp/palm-tel-%d-lsan.supp", getpid());
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs("leak:librte_net_af_xdp.so\n", f);
+	if (fclose(f))
+		return -EIO;
+	old = getenv("LSAN_OPTIONS");
+	snprintf(buf, sizeof(buf), "%s%ssuppressions=%s", old ? old : "",
+		 old && *old ? ":" : "", path);
+	if (setenv("LSAN_OPTIONS", buf, 1))
+		return -errno;
+	old = getenv("ASAN_OPTIONS");
+	snprintf(buf, sizeof(buf), "%s%sfast_unwind_on_malloc=0",
+		 old ? old : "", old && *old ? ":" : "");
+	if (setenv("ASAN_OPTIONS", buf, 1))
+		return -errno;
+	return 0;
+}
+
+/* Can this kernel make AF_XDP sockets at all? */
+static bool af_xdp_available(char *why, size_t len)
+{
+	int fd = socket(AF_XDP, SOCK_RAW, 0);
+
+	if (fd < 0) {
+		snprintf(why, len, "kernel refuses AF_XDP sockets: socket(AF_XDP): %s",
+			 strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
 
 FIXTURE_SETUP(net)
 {
@@ -41,6 +115,8 @@ FIXTURE_SETUP(net)
 	int i, ret;
 
 	memset(&self->tb, 0, sizeof(self->tb));
+	self->lsan_supp[0] = '\0';
+	self->vdev = variant->vdev;
 	if (variant->dpdk && !IS_ENABLED(CONFIG_PALM_DPDK))
 		SKIP(return, "CONFIG_PALM_DPDK is off");
 	if (!node_built(why, sizeof(why)))
@@ -49,6 +125,12 @@ FIXTURE_SETUP(net)
 		SKIP(return, "needs root for network namespaces");
 	if (!testbed_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
+	if (is_af_xdp(variant->vdev)) {
+		if (!af_xdp_available(why, sizeof(why)))
+			SKIP(return, "%s", why);
+		ASSERT_EQ(0, af_xdp_lsan_setup(self->lsan_supp,
+					       sizeof(self->lsan_supp)));
+	}
 	ret = testbed_up(&self->tb, "tel", HOSTS, NULL, why, sizeof(why));
 	if (ret == -EPERM || ret == -EOPNOTSUPP)
 		SKIP(return, "testbed unavailable: %s", why);
@@ -73,6 +155,8 @@ FIXTURE_TEARDOWN(net)
 			unlink(self->ready[i]);
 	}
 	testbed_down(&self->tb);
+	if (self->lsan_supp[0])
+		unlink(self->lsan_supp);
 }
 
 /* Arguments every endpoint of host @host takes; @role 'r' or 's'. */
@@ -95,7 +179,7 @@ static void common_args(FIXTURE_DATA(net) *self, bool dpdk,
 	node_arg(a, "--idle-us=20");
 	node_arg(a, "--eal=--no-huge --no-pci -m 64 --no-shconf --no-telemetry "
 		 "--log-level=*:error --file-prefix=%s "
-		 "--vdev=net_af_packet0,iface=eth0", p->prefix);
+		 "--vdev=%s,iface=eth0", p->prefix, self->vdev);
 }
 
 static int start_recv(FIXTURE_DATA(net) *self, bool dpdk, int host,
@@ -163,7 +247,8 @@ static bool recv_ready(struct th_run *_run, FIXTURE_DATA(net) *self, int host)
 	do {                                                                 \
 		if (!recv_ready(_run, self, host)) {                         \
 			if (variant->dpdk)                                   \
-				SKIP(return, "DPDK EAL/af_packet could not start here (see stderr)"); \
+				SKIP(return, "DPDK EAL or %s on eth0 could not start here (its error is on stderr above)", \
+				     variant->vdev);                         \
 			ASSERT_TRUE(false);                                  \
 		}                                                            \
 	} while (0)
@@ -197,7 +282,7 @@ TEST_F_TIMEOUT(net, two_hosts, 120)
 	r = node_finish(&self->recv[0], NODE_TIMEOUT_S);
 	ASSERT_NE_NULL(r);
 	TH_LOG("%s: %lld records, p50 %.0f us, p99 %.0f us",
-	       variant->dpdk ? "dpdk" : "udp", jint(r, "records"),
+	       variant->dpdk ? variant->vdev : "udp", jint(r, "records"),
 	       jreal(r, "lat_p50_us"), jreal(r, "lat_p99_us"));
 	expect_clean(_run, r, 2, 2000, 20);
 	EXPECT_STREQ(variant->dpdk ? "dpdk" : "udp",
@@ -216,6 +301,9 @@ TEST_F_TIMEOUT(net, three_hosts_exchange, 180)
 					      { 1, 2, 0 } };
 	json_t *r[HOSTS] = { NULL }, *s;
 	int i, j;
+
+	if (is_af_xdp(variant->vdev))
+		SKIP(return, "net_af_xdp: one AF_XDP socket per veth queue (a second port on the queue fails: port start: Invalid argument); tel_node sends and receives in two processes");
 
 	for (i = 1; i <= HOSTS; i++)
 		ASSERT_EQ(0, start_recv(self, variant->dpdk, i,
@@ -324,9 +412,23 @@ TEST_F_TIMEOUT(net, mixed_with_kernel_udp, 120)
 {
 	static const int to1[] = { 1, 0 }, to2[] = { 2, 0 };
 	json_t *r1, *r2, *s;
+	bool xdp;
 
 	if (!variant->dpdk)
 		SKIP(return, "the dpdk variant covers the mixed case");
+	xdp = is_af_xdp(variant->vdev);
+	/*
+	 * An af_xdp port takes ARP too: host 2's kernel learns host 1's
+	 * MAC from a static entry instead.
+	 */
+	if (xdp) {
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd),
+			 "ip neigh replace %s lladdr %s dev eth0 nud permanent",
+			 self->tb.addr[0], self->mac[0]);
+		ASSERT_EQ(0, testbed_run(&self->tb, 2, cmd));
+	}
 	/* host 1 receives with DPDK, host 2 with the kernel */
 	ASSERT_EQ(0, start_recv(self, true, 1,
 				"--duration-ms=30000 --idle-ms=500"));
@@ -336,15 +438,30 @@ TEST_F_TIMEOUT(net, mixed_with_kernel_udp, 120)
 	RECV_READY_OR_SKIP(2);
 	ASSERT_EQ(0, start_send(self, false, 2, to1,
 				"--frames=1000 --records=20 --rate=4000"));
+	r1 = NULL;
+	if (xdp) {
+		/*
+		 * One AF_XDP socket per queue and the veth has one: host 1's
+		 * receiver must let go of the port before its sender opens it.
+		 */
+		s = node_finish(&self->send[1], NODE_TIMEOUT_S);
+		ASSERT_NE_NULL(s);
+		json_decref(s);
+		r1 = node_finish(&self->recv[0], NODE_TIMEOUT_S);
+		ASSERT_NE_NULL(r1);
+	}
 	ASSERT_EQ(0, start_send(self, true, 1, to2,
 				"--frames=1000 --records=20 --rate=4000"));
-	s = node_finish(&self->send[1], NODE_TIMEOUT_S);
-	ASSERT_NE_NULL(s);
-	json_decref(s);
+	if (!xdp) {
+		s = node_finish(&self->send[1], NODE_TIMEOUT_S);
+		ASSERT_NE_NULL(s);
+		json_decref(s);
+	}
 	s = node_finish(&self->send[0], NODE_TIMEOUT_S);
 	ASSERT_NE_NULL(s);
 	json_decref(s);
-	r1 = node_finish(&self->recv[0], NODE_TIMEOUT_S);
+	if (!xdp)
+		r1 = node_finish(&self->recv[0], NODE_TIMEOUT_S);
 	r2 = node_finish(&self->recv[1], NODE_TIMEOUT_S);
 	ASSERT_NE_NULL(r1);
 	ASSERT_NE_NULL(r2);

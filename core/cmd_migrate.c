@@ -3,7 +3,8 @@
  * palmctl migrate: live-migrate a running guest from one QEMU to another
  * over QMP, show progress while it runs, and report what happened with
  * QEMU's figures and, when the guest's serial logs are given, the pause
- * the guest itself saw.
+ * the guest itself saw.  This file: arguments, the controller's setup,
+ * and the run; migrate_watch.c and migrate_report.c do the rest.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,10 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/guest_log.h"
+#include "core/migrate_cmd.h"
 #include "core/mig_dirty_source.h"
 #include "core/palmctl.h"
 #include "core/parse_units.h"
@@ -25,60 +25,6 @@
 #include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_migration.h"
 #include "qmp/qmp_model.h"
-
-struct migrate_args {
-	const char *src_addr;
-	const char *dst_addr;
-	const char *src_log;
-	const char *dst_log;
-	bool json;
-	bool quiet;
-	bool verify_guest;
-	struct qmp_migration_opts opts;
-	/* the controller, when --controller is given */
-	bool use_ctl;
-	enum qmp_ctl_kind kind;
-	struct qmp_model_target target;
-	bool max_time_set;
-	struct qmp_ctl_known known;
-	const char *model_path;
-	const char *trace_path;
-	double nova_scale;
-	bool explain;
-	bool predict_only;
-};
-
-/* What the controller knew and decided, for the report. */
-struct migrate_ctl {
-	struct qmp_ctl ctl;
-	struct qmp_ctl_setup setup;
-	struct qmp_model_input input;
-	bool have_input;
-	bool have_prediction;
-	struct mig_dirty_source dirty;	/* palm: where ws and rate came from */
-	bool have_dirty;
-};
-
-/* What the idle and progress hooks need while the migration runs. */
-struct migrate_watch {
-	struct guest_tail src_tail;
-	struct guest_tail dst_tail;
-	bool have_src_tail;
-	bool have_dst_tail;
-	struct guest_pause_meter pause;
-	struct guest_pause_meter dst_only;	/* verify results on the destination */
-	bool progress_on_tty;
-	bool progress_printed;
-	FILE *trace;			/* --trace: one query-migrate per line */
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -379,421 +325,6 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	return 0;
 }
 
-static void on_guest_line(void *ctx, const struct guest_line *line,
-			  double arrival_s)
-{
-	guest_pause_meter_feed(ctx, line, arrival_s);
-}
-
-static void on_dst_line(void *ctx, const struct guest_line *line,
-			double arrival_s)
-{
-	struct migrate_watch *w = ctx;
-
-	guest_pause_meter_feed(&w->pause, line, arrival_s);
-	guest_pause_meter_feed(&w->dst_only, line, arrival_s);
-}
-
-static void watch_logs(struct migrate_watch *w)
-{
-	double t = now_s();
-
-	if (w->have_src_tail)
-		guest_tail_read(&w->src_tail, t, on_guest_line, &w->pause);
-	if (w->have_dst_tail)
-		guest_tail_read(&w->dst_tail, t, on_dst_line, w);
-}
-
-static void idle_hook(void *ctx)
-{
-	watch_logs(ctx);
-}
-
-static void trace_sample(FILE *f, const struct qmp_migrate_info *info,
-			 double elapsed_s)
-{
-	json_t *o = json_pack("{s:f, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
-			      "t", elapsed_s, "status", info->status,
-			      "transferred", (json_int_t)info->ram_transferred,
-			      "remaining", (json_int_t)info->ram_remaining,
-			      "total", (json_int_t)info->ram_total,
-			      "dirty_pages_rate", (json_int_t)info->ram_dirty_pages_rate,
-			      "dirty_sync_count", (json_int_t)info->ram_dirty_sync_count,
-			      "page_size", (json_int_t)info->ram_page_size,
-			      "mbps", info->ram_mbps,
-			      "expected_downtime", (json_int_t)info->expected_downtime_ms,
-			      "cpu_throttle_percentage", (json_int_t)info->cpu_throttle_percentage);
-
-	if (!o)
-		return;
-	json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', f);
-	json_decref(o);
-}
-
-static void progress_hook(void *ctx, const struct qmp_migrate_info *info,
-			  uint64_t passes, double elapsed_s)
-{
-	struct migrate_watch *w = ctx;
-
-	if (w->trace)
-		trace_sample(w->trace, info, elapsed_s);
-	if (!w->progress_on_tty)
-		return;
-	fprintf(stderr,
-		"\r\033[K%6.1fs %-10s pass %-3llu remaining %8.1f MiB  %7.1f Mbit/s  dirty %7llu pages/s  expected downtime %lld ms",
-		elapsed_s, info->status, (unsigned long long)passes,
-		info->ram_remaining / 1048576.0, info->ram_mbps,
-		(unsigned long long)info->ram_dirty_pages_rate,
-		(long long)info->expected_downtime_ms);
-	w->progress_printed = true;
-}
-
-static int open_logs(const struct migrate_args *a, struct migrate_watch *w)
-{
-	int err;
-
-	guest_pause_meter_init(&w->pause, 0);
-	guest_pause_meter_init(&w->dst_only, 0);
-	if (a->src_log) {
-		err = guest_tail_open(&w->src_tail, a->src_log);
-		if (err) {
-			fprintf(stderr, "palmctl migrate: %s: %s\n", a->src_log,
-				strerror(-err));
-			return err;
-		}
-		w->have_src_tail = true;
-		/*
-		 * What is already in the log arrived at unknown times: read
-		 * it for the period and the sequence only, then start the
-		 * clock from the next line.
-		 */
-		guest_tail_read(&w->src_tail, 0, on_guest_line, &w->pause);
-		w->pause.have_last = false;
-		w->pause.max_gap_s = 0;
-		w->pause.have_first = false;
-	}
-	if (a->dst_log) {
-		err = guest_tail_open(&w->dst_tail, a->dst_log);
-		if (err) {
-			fprintf(stderr, "palmctl migrate: %s: %s\n", a->dst_log,
-				strerror(-err));
-			return err;
-		}
-		w->have_dst_tail = true;
-		guest_tail_read(&w->dst_tail, 0, NULL, NULL);
-	}
-	return 0;
-}
-
-/*
- * The controller's measurements take seconds before the start; what
- * the guest logged meanwhile arrives in one read, so the meters start
- * over from now, as open_logs does.
- */
-static void restart_watch(struct migrate_watch *w)
-{
-	if (w->have_src_tail) {
-		guest_tail_read(&w->src_tail, now_s(), on_guest_line, &w->pause);
-		w->pause.have_last = false;
-		w->pause.max_gap_s = 0;
-		w->pause.have_first = false;
-	}
-	if (w->have_dst_tail)
-		guest_tail_read(&w->dst_tail, now_s(), NULL, NULL);
-}
-
-/*
- * After the switch-over the pause is known only once the destination's
- * first heartbeat arrives; wait a bounded time for it.
- */
-static void await_first_heartbeat(struct migrate_watch *w)
-{
-	uint64_t seen = w->dst_only.heartbeats;
-	double period = w->pause.period_ms ? w->pause.period_ms / 1000.0 : 0.1;
-	double deadline = now_s() + 2 + 20 * period;
-
-	while (now_s() < deadline && w->dst_only.heartbeats == seen) {
-		watch_logs(w);
-		usleep(2000);
-	}
-}
-
-static int verify_guest(struct qmp_client *dst, struct migrate_watch *w,
-			char *why, size_t len)
-{
-	double deadline = now_s() + 60;
-	uint64_t after_seq = w->dst_only.last_seq;
-	int err;
-
-	w->dst_only.have_verify = false;
-	err = qmp_send_key(dst, "v");
-	if (err) {
-		snprintf(why, len, "send-key: %s", qmp_last_error(dst));
-		return err;
-	}
-	while (now_s() < deadline) {
-		watch_logs(w);
-		if (w->dst_only.have_verify &&
-		    w->dst_only.last_verify.seq >= after_seq)
-			return 0;
-		usleep(5000);
-	}
-	snprintf(why, len, "the guest printed no verify line within 60 s");
-	return -ETIMEDOUT;
-}
-
-static json_t *prediction_json(const struct migrate_ctl *mc)
-{
-	const struct qmp_model_plan *p = &mc->ctl.plan;
-	const struct qmp_model_input *in = &mc->input;
-	json_t *o;
-
-	o = json_pack("{s:s, s:s, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-		      "mode", qmp_model_mode_name(p->mode),
-		      "reason", p->reason,
-		      "converges", p->pred.converges,
-		      "passes", p->pred.passes,
-		      "total_s", p->pred.total_s,
-		      "bytes", p->pred.bytes,
-		      "downtime_ms", p->pred.downtime_ms,
-		      "pause_ms", p->pred.pause_ms,
-		      "goodput_mbps", p->pred.goodput_bps * 8 / 1e6,
-		      "downtime_limit_ms", p->downtime_limit_ms,
-		      "throttle", p->throttle);
-	if (!o)
-		return NULL;
-	if (p->mode == QMP_MODEL_INFEASIBLE)
-		json_object_set_new(o, "needs",
-				    json_pack("{s:f, s:f}",
-					      "pause_ms", p->needed_pause_ms,
-					      "link_mbps", p->needed_link_bps * 8 / 1e6));
-	json_object_set_new(o, "input",
-			    json_pack("{s:f, s:f, s:f, s:f, s:f}",
-				      "ram_bytes", in->ram_bytes,
-				      "used_bytes", in->used_bytes,
-				      "ws_bytes", in->ws_bytes,
-				      "dirty_bytes_per_s", in->dirty_bps,
-				      "link_bytes_per_s", in->link_bps));
-	return o;
-}
-
-static json_t *decisions_json(const struct qmp_ctl *ctl)
-{
-	json_t *arr = json_array();
-	int i;
-
-	for (i = 0; arr && i < ctl->nlog; i++)
-		json_array_append_new(arr, json_pack("{s:f, s:s, s:f, s:s}",
-						     "t_s", ctl->log[i].t_s,
-						     "action", ctl->log[i].action,
-						     "value", ctl->log[i].value,
-						     "why", ctl->log[i].why));
-	return arr;
-}
-
-static json_t *dirty_input_json(const struct mig_dirty_source *d)
-{
-	char desc[320];
-	json_t *o;
-
-	mig_dirty_describe(d, desc, sizeof(desc));
-	o = json_pack("{s:s, s:f, s:f, s:f, s:I, s:s}",
-		      "source", mig_dirty_src_name(d->src),
-		      "dirty_pages_per_ms", d->dirty_bps / 4096 / 1000,
-		      "dirty_bytes_per_s", d->dirty_bps,
-		      "ws_bytes", d->ws_bytes,
-		      "window_ms", (json_int_t)d->window_ms,
-		      "description", desc);
-	if (!o)
-		return NULL;
-	if (d->src == MIG_DIRTY_EBPF) {
-		json_object_set_new(o, "distinct_pages",
-				    json_integer((json_int_t)d->distinct));
-		json_object_set_new(o, "ring_pushes",
-				    json_integer((json_int_t)d->pushes));
-		json_object_set_new(o, "fit_window_ms",
-				    json_integer((json_int_t)d->short_ms));
-	} else if (d->src != MIG_DIRTY_GIVEN) {
-		json_object_set_new(o, "short_window_ms",
-				    json_integer((json_int_t)d->short_ms));
-		json_object_set_new(o, "ebpf_not_used", json_string(d->why_not_ebpf));
-	}
-	return o;
-}
-
-static void controller_json(json_t *rep, const struct migrate_args *a,
-			    const struct migrate_ctl *mc,
-			    const struct qmp_migration_result *r)
-{
-	json_object_set_new(rep, "controller",
-			    json_string(a->use_ctl ? qmp_ctl_kind_name(a->kind) : "none"));
-	json_object_set_new(rep, "postcopy", json_boolean(r->postcopy));
-	if (!a->use_ctl)
-		return;
-	json_object_set_new(rep, "target",
-			    json_pack("{s:f, s:f, s:f, s:b}",
-				      "max_pause_ms", a->target.max_pause_ms,
-				      "max_time_s", a->target.max_total_s,
-				      "max_slowdown", a->target.max_slowdown,
-				      "allow_postcopy", a->target.allow_postcopy));
-	if (mc->have_prediction)
-		json_object_set_new(rep, "prediction", prediction_json(mc));
-	if (mc->have_dirty)
-		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
-	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));
-	if (mc->ctl.log_dropped)
-		json_object_set_new(rep, "decisions_dropped",
-				    json_integer(mc->ctl.log_dropped));
-}
-
-static json_t *report_json(const struct migrate_args *a,
-			   const struct qmp_migration_result *r,
-			   const struct migrate_watch *w,
-			   const struct migrate_ctl *mc, bool verified,
-			   const char *verify_error)
-{
-	const struct qmp_migrate_info *i = &r->last;
-	json_t *rep, *guest;
-
-	rep = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s}",
-			"status", qmp_migration_outcome_name(r->outcome),
-			"reason", r->reason,
-			"qemu_status", r->qemu_status,
-			"total_time_ms", (json_int_t)i->total_time_ms,
-			"downtime_ms", (json_int_t)i->downtime_ms,
-			"setup_time_ms", (json_int_t)i->setup_time_ms,
-			"expected_downtime_ms", (json_int_t)i->expected_downtime_ms,
-			"bytes_transferred", (json_int_t)i->ram_transferred,
-			"ram_total_bytes", (json_int_t)i->ram_total,
-			"ram_remaining_bytes", (json_int_t)i->ram_remaining,
-			"passes", (json_int_t)r->passes,
-			"final_dirty_pages_rate", (json_int_t)i->ram_dirty_pages_rate,
-			"peak_dirty_pages_rate", (json_int_t)r->peak_dirty_pages_rate,
-			"throughput_mbps", i->ram_mbps,
-			"wall_time_s", r->wall_s,
-			"uri", a->opts.uri);
-	if (!rep)
-		return NULL;
-	json_object_set_new(rep, "source",
-			    json_pack("{s:s, s:b, s:b}", "status", r->src_status,
-				      "running", r->src_running,
-				      "resumed_by_palm", r->src_resumed_by_palm));
-	if (a->dst_addr)
-		json_object_set_new(rep, "destination",
-				    json_pack("{s:s}", "status", r->dst_status));
-	json_object_set_new(rep, "limits",
-			    json_pack("{s:I, s:I, s:f}",
-				      "downtime_limit_ms", (json_int_t)a->opts.downtime_limit_ms,
-				      "max_bandwidth_bytes_per_s", (json_int_t)a->opts.max_bandwidth_bps,
-				      "budget_s", a->opts.budget_s));
-	controller_json(rep, a, mc, r);
-
-	if (!a->src_log && !a->dst_log)
-		return rep;
-	guest = json_pack("{s:I, s:I, s:I}",
-			  "heartbeats", (json_int_t)w->pause.heartbeats,
-			  "skipped_heartbeats", (json_int_t)w->pause.seq_jumps,
-			  "period_ms", (json_int_t)w->pause.period_ms);
-	/* page writes the guest did while palm watched, for its slowdown */
-	if (w->pause.have_first && w->pause.have_last) {
-		json_object_set_new(guest, "work_pages",
-				    json_integer((json_int_t)(w->pause.last_work -
-							      w->pause.first_work)));
-		json_object_set_new(guest, "work_window_s",
-				    json_real(w->pause.last_arrival_s -
-					      w->pause.first_arrival_s));
-	}
-	if (w->pause.heartbeats >= 2 && a->src_log && a->dst_log &&
-	    w->dst_only.heartbeats > 0) {
-		json_object_set_new(guest, "pause_ms",
-				    json_real(guest_pause_ms(&w->pause)));
-		json_object_set_new(guest, "max_heartbeat_gap_ms",
-				    json_real(w->pause.max_gap_s * 1000));
-	} else {
-		json_object_set_new(guest, "pause_ms", json_null());
-	}
-	if (a->verify_guest) {
-		if (verified)
-			json_object_set_new(guest, "verify",
-					    json_pack("{s:b, s:I, s:I, s:I}",
-						      "ok", w->dst_only.last_verify.ok,
-						      "pages", (json_int_t)w->dst_only.last_verify.pages,
-						      "bad", (json_int_t)w->dst_only.last_verify.bad,
-						      "first_bad", (json_int_t)w->dst_only.last_verify.first_bad));
-		else
-			json_object_set_new(guest, "verify",
-					    json_pack("{s:b, s:s}", "ok", 0,
-						      "error", verify_error));
-	}
-	json_object_set_new(rep, "guest", guest);
-	return rep;
-}
-
-/* On stderr with --json, so that stdout stays one JSON document. */
-static void explain_text(FILE *f, const struct qmp_ctl *ctl)
-{
-	int i;
-
-	fprintf(f, "decisions (%s):\n", qmp_ctl_kind_name(ctl->kind));
-	for (i = 0; i < ctl->nlog; i++) {
-		const struct qmp_ctl_decision *d = &ctl->log[i];
-
-		if (d->t_s < 0)
-			fprintf(f, "   before  %-15s %s\n", d->action, d->why);
-		else
-			fprintf(f, "  %6.2fs  %-15s %s\n", d->t_s, d->action, d->why);
-	}
-	if (ctl->log_dropped)
-		fprintf(f, "  (%d later decisions not kept)\n", ctl->log_dropped);
-}
-
-static void report_text(const json_t *rep)
-{
-	const json_t *guest = json_object_get(rep, "guest");
-	const json_t *verify = json_object_get(guest, "verify");
-	const json_t *pause = json_object_get(guest, "pause_ms");
-	const json_t *dirty = json_object_get(rep, "dirty_input");
-
-	printf("status:            %s (%s)\n",
-	       json_string_value(json_object_get(rep, "status")),
-	       json_string_value(json_object_get(rep, "reason")));
-	printf("total time:        %lld ms (setup %lld ms)\n",
-	       (long long)json_integer_value(json_object_get(rep, "total_time_ms")),
-	       (long long)json_integer_value(json_object_get(rep, "setup_time_ms")));
-	printf("downtime (QEMU):   %lld ms\n",
-	       (long long)json_integer_value(json_object_get(rep, "downtime_ms")));
-	if (json_is_real(pause))
-		printf("pause (guest):     %.1f ms (largest heartbeat gap %.1f ms)\n",
-		       json_real_value(pause),
-		       json_real_value(json_object_get(guest, "max_heartbeat_gap_ms")));
-	printf("transferred:       %.1f MiB of %.1f MiB RAM in %lld passes\n",
-	       json_integer_value(json_object_get(rep, "bytes_transferred")) / 1048576.0,
-	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,
-	       (long long)json_integer_value(json_object_get(rep, "passes")));
-	printf("dirty rate:        %lld pages/s at the end, %lld at peak\n",
-	       (long long)json_integer_value(json_object_get(rep, "final_dirty_pages_rate")),
-	       (long long)json_integer_value(json_object_get(rep, "peak_dirty_pages_rate")));
-	if (dirty)
-		printf("dirty input:       %s\n",
-		       json_string_value(json_object_get(dirty, "description")));
-	printf("source:            %s\n",
-	       json_string_value(json_object_get(json_object_get(rep, "source"), "status")));
-	if (json_object_get(rep, "destination"))
-		printf("destination:       %s\n",
-		       json_string_value(json_object_get(json_object_get(rep, "destination"), "status")));
-	if (verify) {
-		if (json_object_get(verify, "error"))
-			printf("guest memory:      not verified: %s\n",
-			       json_string_value(json_object_get(verify, "error")));
-		else
-			printf("guest memory:      %s (%lld pages, %lld bad)\n",
-			       json_is_true(json_object_get(verify, "ok")) ? "verified" : "CORRUPT",
-			       (long long)json_integer_value(json_object_get(verify, "pages")),
-			       (long long)json_integer_value(json_object_get(verify, "bad")));
-	}
-}
-
 /*
  * palm's model input: the dirty rate and working set given, else measured
  * with eBPF on the source's dirty ring, else by qmp_ctl_probe_input's
@@ -934,7 +465,7 @@ int palmctl_migrate(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return PALMCTL_USAGE;
-	if (open_logs(&a, &w))
+	if (migrate_open_logs(&a, &w))
 		return PALMCTL_USAGE;
 
 	/* Failures before the start are reported like any other outcome. */
@@ -963,7 +494,7 @@ int palmctl_migrate(int argc, char **argv)
 			goto report;
 		a.opts.ctl = &mc.ctl;
 		a.opts.setup = &mc.setup;
-		restart_watch(&w);
+		migrate_restart_watch(&w);
 		if (a.predict_only) {
 			snprintf(res.reason, sizeof(res.reason), "%s",
 				 mc.have_prediction ? mc.ctl.plan.reason :
@@ -981,8 +512,8 @@ int palmctl_migrate(int argc, char **argv)
 	}
 
 	w.progress_on_tty = !a.quiet && isatty(STDERR_FILENO);
-	hooks.progress = progress_hook;
-	hooks.idle = idle_hook;
+	hooks.progress = migrate_progress_hook;
+	hooks.idle = migrate_idle_hook;
 	hooks.ctx = &w;
 	err = qmp_migration_run(src, dst, &a.opts, &hooks, &res);
 	if (w.progress_printed)
@@ -991,9 +522,9 @@ int palmctl_migrate(int argc, char **argv)
 		goto report;
 
 	if (res.outcome == QMP_MIG_COMPLETED && w.have_dst_tail)
-		await_first_heartbeat(&w);
+		migrate_await_first_heartbeat(&w);
 	if (a.verify_guest && res.outcome == QMP_MIG_COMPLETED) {
-		verified = verify_guest(dst, &w, verify_error,
+		verified = migrate_verify_guest(dst, &w, verify_error,
 					sizeof(verify_error)) == 0;
 	} else if (a.verify_guest) {
 		snprintf(verify_error, sizeof(verify_error),
@@ -1007,7 +538,7 @@ report:
 	else if (res.outcome != QMP_MIG_COMPLETED)
 		fprintf(stderr, "palmctl migrate: %s: %s\n",
 			qmp_migration_outcome_name(res.outcome), res.reason);
-	rep = report_json(&a, &res, &w, &mc, verified, verify_error);
+	rep = migrate_report_json(&a, &res, &w, &mc, verified, verify_error);
 	if (!rep) {
 		fprintf(stderr, "palmctl migrate: out of memory for the report\n");
 		goto out;
@@ -1016,10 +547,10 @@ report:
 		json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 	} else {
-		report_text(rep);
+		migrate_report_text(rep);
 	}
 	if (a.explain && a.use_ctl)
-		explain_text(a.json ? stderr : stdout, &mc.ctl);
+		migrate_explain_text(a.json ? stderr : stdout, &mc.ctl);
 	if (res.outcome == QMP_MIG_COMPLETED &&
 	    (!a.verify_guest || (verified && w.dst_only.last_verify.ok)))
 		ret = PALMCTL_OK;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/palmctl.h"
+#include "core/parse_units.h"
 #include "core/telemetry/ptel_sampler.h"
 #include "qmp/qmp_client.h"
 
@@ -80,8 +81,7 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	long v;
+	int64_t v;
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -101,9 +101,7 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 			a->qmp[a->nqmp++] = optarg;
 			break;
 		case 'i': case 'n': case 'm':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v < (c == 'i' ? 10 : 1) || v > 3600000) {
+			if (parse_int64(optarg, c == 'i' ? 10 : 1, 3600000, &v)) {
 				fprintf(stderr, "palmctl top: bad value '%s'\n", optarg);
 				return -EINVAL;
 			}

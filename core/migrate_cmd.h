@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * palmctl migrate's parts: its arguments, what the controller knew and
+ * decided, and the watch over the guest's serial logs, shared by
+ * cmd_migrate.c (arguments, controller, the run), migrate_watch.c
+ * (guest logs, progress, verification) and migrate_report.c (the report).
+ */
+#ifndef PALM_MIGRATE_CMD_H
+#define PALM_MIGRATE_CMD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/guest_log.h"
+#include "core/mig_dirty_source.h"
+#include "qmp/qmp_ctl.h"
+#include "qmp/qmp_ctl_probe.h"
+#include "qmp/qmp_migration.h"
+#include "qmp/qmp_model.h"
+
+struct migrate_args {
+	const char *src_addr;
+	const char *dst_addr;
+	const char *src_log;
+	const char *dst_log;
+	bool json;
+	bool quiet;
+	bool verify_guest;
+	struct qmp_migration_opts opts;
+	/* the controller, when --controller is given */
+	bool use_ctl;
+	enum qmp_ctl_kind kind;
+	struct qmp_model_target target;
+	bool max_time_set;
+	struct qmp_ctl_known known;
+	const char *model_path;
+	const char *trace_path;
+	double nova_scale;
+	bool explain;
+	bool predict_only;
+};
+
+/* What the controller knew and decided, for the report. */
+struct migrate_ctl {
+	struct qmp_ctl ctl;
+	struct qmp_ctl_setup setup;
+	struct qmp_model_input input;
+	bool have_input;
+	bool have_prediction;
+	struct mig_dirty_source dirty;	/* palm: where ws and rate came from */
+	bool have_dirty;
+};
+
+/* What the idle and progress hooks need while the migration runs. */
+struct migrate_watch {
+	struct guest_tail src_tail;
+	struct guest_tail dst_tail;
+	bool have_src_tail;
+	bool have_dst_tail;
+	struct guest_pause_meter pause;
+	struct guest_pause_meter dst_only;	/* verify results on the destination */
+	bool progress_on_tty;
+	bool progress_printed;
+	FILE *trace;			/* --trace: one query-migrate per line */
+};
+
+/* migrate_watch.c: the run loop's hooks (ctx: struct migrate_watch). */
+void migrate_idle_hook(void *ctx);
+void migrate_progress_hook(void *ctx, const struct qmp_migrate_info *info,
+			   uint64_t passes, double elapsed_s);
+int migrate_open_logs(const struct migrate_args *a, struct migrate_watch *w);
+void migrate_restart_watch(struct migrate_watch *w);
+void migrate_await_first_heartbeat(struct migrate_watch *w);
+int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,
+			 char *why, size_t len);
+
+/* migrate_report.c */
+json_t *migrate_report_json(const struct migrate_args *a,
+			    const struct qmp_migration_result *r,
+			    const struct migrate_watch *w,
+			    const struct migrate_ctl *mc, bool verified,
+			    const char *verify_error);
+void migrate_report_text(const json_t *rep);
+void migrate_explain_text(FILE *f, const struct qmp_ctl *ctl);
+
+#endif /* PALM_MIGRATE_CMD_H */

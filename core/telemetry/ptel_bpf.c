@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loads palm's eBPF skeletons and reads their maps (ptel_bpf.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,15 +380,48 @@ void ptel_bpf_dirty_forget(struct ptel_bpf *b, pid_t vm_pid)
 	b->snap_ns = 0;
 }
 
+/* The thread's state letter from /proc/<tid>/stat, or 0 when unreadable. */
+static char task_state(pid_t tid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses */
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
 int ptel_bpf_track(struct ptel_bpf *b, pid_t tid)
 {
-	struct ptel_task_sched zero = {};
+	struct ptel_task_sched seed = {};
 	uint32_t key = (uint32_t)tid;
 
 	if (!b || !(b->groups & PTEL_BPF_SCHED))
 		return -EOPNOTSUPP;
+	/*
+	 * sched_switch accounts a slice when the thread leaves the CPU, so
+	 * a thread tracked while on a CPU would count nothing until it next
+	 * came back to one -- never, for a vCPU spinning on an idle host.
+	 * Seed a runnable thread as running from now: if it was in fact
+	 * queued, its next switch-in restarts the slice, so the error is at
+	 * most one scheduling delay.
+	 */
+	if (task_state(tid) == 'R') {
+		seed.running = 1;
+		seed.last_in_ns = ptel_now_ns();
+	}
 	if (bpf_map_update_elem(bpf_map__fd(b->sched->maps.ptel_tasks), &key,
-				&zero, BPF_NOEXIST) && errno != EEXIST)
+				&seed, BPF_NOEXIST) && errno != EEXIST)
 		return -errno;
 	return 0;
 }

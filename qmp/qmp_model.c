@@ -230,6 +230,40 @@ double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
 	return extra;
 }
 
+/*
+ * The guest stops with the last pass partly still queued on the path
+ * (socket buffers, qdisc, QEMU's last rate-limit window): the remainder
+ * goes behind it.  QEMU's own downtime counts that drain only when it
+ * waits for the destination.
+ */
+static void switch_over(const struct qmp_model_coef *c,
+			const struct qmp_model_input *in, double b,
+			double remainder, struct qmp_model_pred *out)
+{
+	double drain_ms = c->inflight_bytes / b * 1000;
+	double stream_ms = c->downtime_fixed_ms + remainder / b * 1000;
+
+	out->downtime_ms = stream_ms + (in->return_path ? drain_ms : 0);
+	out->pause_ms = stream_ms + qmp_model_pause_overhead_ms(c, b);
+}
+
+/*
+ * Completion after the source stopped at t_s: with a return path when
+ * everything has arrived (the stream is timed at the wire's rate, so
+ * the drain is in it), else when the source has written it, ahead of
+ * the wire by what is in flight.
+ */
+static double completion_s(const struct qmp_model_coef *c,
+			   const struct qmp_model_input *in, double b,
+			   double t_s, double remainder)
+{
+	double end = t_s + (c->downtime_fixed_ms + remainder / b * 1000) / 1000;
+
+	if (!in->return_path)
+		end = fmax(end - c->inflight_bytes / b, c->setup_s);
+	return end;
+}
+
 static bool input_ok(const struct qmp_model_input *in)
 {
 	const double v[] = { in->ram_bytes, in->used_bytes, in->ws_bytes,
@@ -295,11 +329,10 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		if (stream <= limit_bytes) {
 			out->converges = true;
 			out->passes = k + 1;
-			out->downtime_ms = stream / b * 1000 + c->downtime_fixed_ms;
-			out->pause_ms = out->downtime_ms +
-					qmp_model_pause_overhead_ms(c, b);
-			out->total_s = t + c->pass_overhead_s +
-				       out->downtime_ms / 1000;
+			switch_over(c, in, b, stream, out);
+			out->total_s = completion_s(c, in, b,
+						    t + c->pass_overhead_s,
+						    stream);
 			out->bytes = bytes + stream;
 			out->steady_dirty_bytes = stream;
 			return 0;
@@ -313,8 +346,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 	out->bytes = bytes;
 	out->steady_dirty_bytes = stream;
 	/* what stopping now would cost */
-	out->downtime_ms = stream / b * 1000 + c->downtime_fixed_ms;
-	out->pause_ms = out->downtime_ms + qmp_model_pause_overhead_ms(c, b);
+	switch_over(c, in, b, stream, out);
 	return 0;
 }
 
@@ -336,11 +368,17 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
 				 first_s + c->pass_overhead_s) * per_byte;
 	out->converges = true;
 	out->passes = 2;
-	out->downtime_ms = c->postcopy_pause_ms;
-	out->pause_ms = out->downtime_ms + c->pause_fixed_ms;
+	/*
+	 * QEMU's downtime ends once the device state is out; the guest
+	 * then waits on its first faulted pages, which postcopy_pause_ms
+	 * measures.  The link stays busy meanwhile: the pause costs no
+	 * transfer time, and the destination acknowledges the end.
+	 */
+	out->downtime_ms = c->downtime_fixed_ms;
+	out->pause_ms = c->postcopy_pause_ms;
 	out->bytes = first_pass_bytes(c, in) + rest;
 	out->total_s = c->setup_s + first_s + c->pass_overhead_s +
-		       out->downtime_ms / 1000 + rest / b;
+		       c->downtime_fixed_ms / 1000 + rest / b;
 	out->steady_dirty_bytes = rest;
 	return 0;
 }
@@ -457,6 +495,7 @@ int qmp_model_plan(const struct qmp_model_coef *c,
 		return -EINVAL;
 	base.throttle = 0;
 	base.downtime_limit_ms = 0;
+	base.return_path = in->return_path || t->allow_postcopy;
 	if (!input_ok(&base))
 		return -EINVAL;
 	out->downtime_limit_ms = limit_for_pause(c, goodput(c, &base),

@@ -22,8 +22,8 @@ struct qmp_model_coef {
 	double zero_page_bytes;		/* stream bytes per all-zero page */
 	double page_overhead_bytes;	/* stream bytes per page beyond 4 KiB */
 	double downtime_fixed_ms;	/* device state and switch-over */
-	double pause_fixed_ms;		/* guest pause beyond QEMU's downtime */
-	double inflight_bytes;		/* buffered between source and guest */
+	double pause_fixed_ms;		/* guest-side pause beyond the stream */
+	double inflight_bytes;		/* queued on the path at the switch */
 	double postcopy_pause_ms;	/* guest pause at the post-copy switch */
 };
 
@@ -38,6 +38,12 @@ struct qmp_model_input {
 	double downtime_limit_ms;	/* QEMU's downtime-limit */
 	double throttle;		/* share of the dirty rate removed, 0..1 */
 	int max_passes;			/* give up after this many; <= 0: 1000 */
+	/*
+	 * QEMU waits for the destination before it completes (postcopy-ram
+	 * or return-path on): its downtime and total time then include
+	 * draining what is in flight, not only writing it.
+	 */
+	bool return_path;
 };
 
 struct qmp_model_pred {
@@ -85,7 +91,12 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
 		       const struct qmp_model_input *in,
 		       struct qmp_model_pred *out);
 
-/* Guest pause beyond QEMU's downtime at goodput bytes/s. */
+/*
+ * Guest pause beyond downtime_fixed_ms and the remainder's transfer at
+ * goodput bytes/s: draining what is in flight when the source stops,
+ * plus the guest-side fixed part.  The guest's pause is
+ * downtime_fixed_ms + remainder / goodput + this.
+ */
 double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
 				   double goodput_bps);
 
@@ -119,7 +130,8 @@ struct qmp_model_plan {
  * Picks the cheapest mode that meets the target: pre-copy, then
  * pre-copy throttled within max_slowdown, then post-copy if allowed.
  * in->downtime_limit_ms and in->throttle are ignored (the plan sets
- * them).  0 or -EINVAL.
+ * them); in->return_path is forced on when post-copy is allowed, as
+ * palm then enables postcopy-ram.  0 or -EINVAL.
  */
 int qmp_model_plan(const struct qmp_model_coef *c,
 		   const struct qmp_model_input *in,

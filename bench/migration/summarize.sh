@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # summarize.sh DIR "COMMAND": bench/migration/RESULTS.md and plots from
-# the per-run JSON reports in DIR (written by cell.sh).
+# the per-run JSON reports in DIR (written by cell.sh).  With
+# $PALM_BUILD/bench/migration/mig_model built, it also re-predicts palm's
+# runs with the current model: with model.coef (in sample once
+# calibrate.sh has fitted it on these runs) and leave-one-cell-out (out
+# of sample).
 set -eu
 dir=$1 cmd=$2
 here=$(dirname "$0")
+tool=${PALM_BUILD:-build}/bench/migration/mig_model
 res=$here/RESULTS.md
 all=$dir/all.json
 jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
@@ -46,6 +51,11 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	"- Guest work lost (sum over \($lost | length) cells): palm \($lost | map(.p) | add // 0 | round) pages, auto-converge \($lost | map(.a) | add // 0 | round) pages, ratio \(if ($lost | map(.a) | add // 0) > 0 then (($lost | map(.p) | add) / ($lost | map(.a) | add) | r2) else "-" end) (target <= 0.5).",
 	"- Prediction at the start vs measured (\($pred | length) completed palm runs with a prediction): total time MAPE \($pred | map(((.prediction.total_s * 1000 - .total_time_ms) | fabs) / .total_time_ms) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), bytes MAPE \($pred | map(((.prediction.bytes - .bytes_transferred) | fabs) / .bytes_transferred) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), QEMU downtime within 20 % or 30 ms in \($pred | map(select(((.prediction.downtime_ms - .downtime_ms) | fabs) <= ([30, .downtime_ms * 0.2] | max))) | length) of \($pred | length); guest pause within 20 % or 30 ms in \($pred | map(select(.guest.pause_ms != null and ((.prediction.pause_ms - .guest.pause_ms) | fabs) <= ([30, .guest.pause_ms * 0.2] | max))) | length) of \($pred | length)."
 	' "$all"
+	if [ -x "$tool" ]; then
+		echo "- The model as built now, on the same runs' recorded inputs (\`$tool predict|cv\`):"
+		echo "  $("$tool" predict -q "$here/model.coef" "$dir"/ws*.json | sed 's/^re-predicted with the given coefficients/with model.coef (in sample if fitted on these runs)/')."
+		echo "  $("$tool" cv -q "$dir"/ws*.json)."
+	fi
 	echo
 	echo "Per-run JSON: \`$dir/\`; plots: \`$dir/downtime.png\`, \`$dir/total_time.png\`."
 } >"$res"

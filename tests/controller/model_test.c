@@ -146,6 +146,92 @@ TEST(nonsense_input_is_refused)
 	EXPECT_EQ(-EINVAL, qmp_model_precopy(&c, &in, &p));
 }
 
+TEST(switch_over_drains_what_is_in_flight)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(0, 0);
+	struct qmp_model_pred slow, fast, rp;
+	double b, drain_ms;
+
+	c.inflight_bytes = 1 * MIB;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &slow));
+	b = slow.goodput_bps;
+	drain_ms = c.inflight_bytes / b * 1000;
+	/* without a return path QEMU stops its clock before the drain */
+	EXPECT_EQ(c.downtime_fixed_ms, slow.downtime_ms);
+	EXPECT_LT(fabs(slow.pause_ms - (c.downtime_fixed_ms + drain_ms +
+					c.pause_fixed_ms)), 1e-9);
+	in.return_path = true;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &rp));
+	EXPECT_LT(fabs(rp.downtime_ms - (c.downtime_fixed_ms + drain_ms)), 1e-9);
+	/* the guest sees the same pause either way */
+	EXPECT_LT(fabs(rp.pause_ms - slow.pause_ms), 1e-9);
+	/* and QEMU completes once the destination has it all */
+	EXPECT_LT(fabs(rp.total_s - slow.total_s - drain_ms / 1000), 1e-9);
+	EXPECT_LT(fabs(rp.total_s - (c.setup_s + rp.bytes / b + c.pass_overhead_s +
+				     c.downtime_fixed_ms / 1000)), 1e-9);
+	/* the drain is bytes over the goodput, not a constant */
+	in.link_bps *= 10;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &fast));
+	EXPECT_LT(fabs(fast.downtime_ms - (c.downtime_fixed_ms + drain_ms / 10)), 1e-9);
+}
+
+TEST(remainder_goes_behind_the_drain)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 8e6);
+	struct qmp_model_pred p;
+
+	c.inflight_bytes = 1 * MIB;
+	in.return_path = true;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	ASSERT_TRUE(p.converges);
+	EXPECT_GT(p.steady_dirty_bytes, 0);
+	EXPECT_LT(fabs(p.downtime_ms - (c.downtime_fixed_ms +
+					(p.steady_dirty_bytes + c.inflight_bytes) /
+					p.goodput_bps * 1000)), 1e-9);
+	/* what qmp_ctl allows the remainder: pause - fixed - overhead */
+	EXPECT_LT(fabs(p.pause_ms - (c.downtime_fixed_ms +
+				     p.steady_dirty_bytes / p.goodput_bps * 1000 +
+				     qmp_model_pause_overhead_ms(&c, p.goodput_bps))),
+		  1e-9);
+}
+
+TEST(postcopy_pause_is_the_guests_and_costs_no_transfer_time)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 80 * MIB);
+	struct qmp_model_pred p;
+
+	c.postcopy_pause_ms = 190;
+	ASSERT_EQ(0, qmp_model_postcopy(&c, &in, &p));
+	/* QEMU's downtime ends with the device state; the guest waits on pages */
+	EXPECT_EQ(c.downtime_fixed_ms, p.downtime_ms);
+	EXPECT_EQ(190, p.pause_ms);
+	/* the link stays busy through the pause */
+	EXPECT_LT(fabs(p.total_s - (c.setup_s + p.bytes / p.goodput_bps +
+				    c.pass_overhead_s + c.downtime_fixed_ms / 1000)),
+		  1e-9);
+}
+
+TEST(plan_counts_the_drain_in_qemus_downtime_when_postcopy_is_allowed)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(0, 0);
+	struct qmp_model_target t = { .max_pause_ms = 300, .max_total_s = 60 };
+	struct qmp_model_plan without, with;
+
+	c.inflight_bytes = 1 * MIB;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &without));
+	t.allow_postcopy = true;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &with));
+	ASSERT_EQ(QMP_MODEL_PRECOPY, with.mode);
+	/* postcopy-ram brings the return path: QEMU waits for the drain */
+	EXPECT_LT(fabs(with.pred.downtime_ms - without.pred.downtime_ms -
+		       c.inflight_bytes / with.pred.goodput_bps * 1000), 1e-9);
+	EXPECT_LT(fabs(with.pred.pause_ms - without.pred.pause_ms), 1e-9);
+}
+
 static struct qmp_model_target target(double pause_ms, double total_s)
 {
 	struct qmp_model_target t = { .max_pause_ms = pause_ms,

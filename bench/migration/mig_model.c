@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mig_model: palm's migration model against the migrations recorded by
+ * bench/migration/cell.sh, without running any.
+ *
+ *   mig_model fit RUN.json...            coefficients fitted on the runs
+ *   mig_model predict [-q] COEF RUN.json...  re-predict palm's runs
+ *   mig_model cv [-q] RUN.json...        leave-one-cell-out: each palm run
+ *                                        predicted by a fit without its cell
+ *
+ * A re-prediction is what palmctl would plan before the start from the
+ * input it recorded (.prediction.input) and its target; -q prints only
+ * the summary line.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp/qmp_model.h"
+
+#define MAX_RUNS 1024
+/* fixed-point rounds between goodput and the switch-over's fixed parts */
+#define FIT_ROUNDS 8
+/*
+ * Goodput is fitted on runs this long: in shorter ones tbf's burst (10
+ * ms at the rate) and QEMU's first 100 ms rate-limit window let the
+ * stream run ahead of the rate palm must cap QEMU at.
+ */
+#define STEADY_RUN_S 1.0
+
+struct run {
+	char name[128];
+	char cell[96];		/* ws-rate-pattern-link: all controllers share it */
+	bool palm, completed, postcopy, has_input;
+	double link_bps;
+	double setup_s, total_s, bytes, downtime_ms, pause_ms, passes;
+	struct qmp_model_input in;
+	struct qmp_model_target target;
+};
+
+struct errors {
+	int n, downtime_ok, pause_ok, pause_n;
+	double total_ape, bytes_ape;
+};
+
+static double num(json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	o = json_object_get(o, path);
+	return json_is_number(o) ? json_number_value(o) : NAN;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* tc's units: 100mbit, 1gbit; bytes/s, or NAN (unshaped) */
+static double link_rate(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s)
+		return NAN;
+	if (!strcmp(end, "gbit"))
+		return v * 1e9 / 8;
+	if (!strcmp(end, "mbit"))
+		return v * 1e6 / 8;
+	if (!strcmp(end, "kbit"))
+		return v * 1e3 / 8;
+	return NAN;
+}
+
+static int load_run(const char *path, struct run *r)
+{
+	json_t *root, *cell, *in;
+	json_error_t jerr;
+	const char *slash = strrchr(path, '/');
+	int ret = 0;
+
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		fprintf(stderr, "mig_model: %s:%d: %s\n", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	memset(r, 0, sizeof(*r));
+	cell = json_object_get(root, "cell");
+	if (!json_is_object(cell)) {
+		ret = -ENOENT;	/* not a cell's report */
+		goto out;
+	}
+	snprintf(r->name, sizeof(r->name), "%s", slash ? slash + 1 : path);
+	snprintf(r->cell, sizeof(r->cell), "%s-%s-%s-%s", str(cell, "ws"),
+		 str(cell, "rate"), str(cell, "pattern"), str(cell, "link"));
+	r->palm = !strcmp(str(cell, "controller"), "palm");
+	r->completed = !strcmp(str(root, "status"), "completed");
+	r->postcopy = json_is_true(json_object_get(root, "postcopy"));
+	r->link_bps = link_rate(str(cell, "link"));
+	r->setup_s = num(root, "setup_time_ms") / 1000;
+	r->total_s = num(root, "total_time_ms") / 1000;
+	r->bytes = num(root, "bytes_transferred");
+	r->downtime_ms = num(root, "downtime_ms");
+	r->pause_ms = num(root, "guest.pause_ms");
+	r->passes = num(root, "passes");
+
+	in = json_object_get(json_object_get(root, "prediction"), "input");
+	if (r->palm && json_is_object(in)) {
+		r->in.ram_bytes = num(in, "ram_bytes");
+		r->in.used_bytes = num(in, "used_bytes");
+		r->in.ws_bytes = num(in, "ws_bytes");
+		r->in.dirty_bps = num(in, "dirty_bytes_per_s");
+		r->in.link_bps = num(in, "link_bytes_per_s");
+		r->link_bps = r->in.link_bps;
+		r->target.max_pause_ms = num(root, "target.max_pause_ms");
+		r->target.max_total_s = num(root, "target.max_time_s");
+		r->target.max_slowdown = num(root, "target.max_slowdown");
+		r->target.allow_postcopy =
+			json_is_true(json_object_get(json_object_get(root, "target"),
+						     "allow_postcopy"));
+		r->in.return_path = r->target.allow_postcopy;
+		r->has_input = isfinite(r->in.ram_bytes) &&
+			       isfinite(r->in.link_bps) &&
+			       isfinite(r->target.max_pause_ms);
+	}
+out:
+	json_decref(root);
+	return ret;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	if (n <= 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static bool in_training(const struct run *r, const char *exclude)
+{
+	return r->completed && (!exclude || strcmp(r->cell, exclude));
+}
+
+/* pre-copy runs palm could have predicted: the switch-over's data */
+static bool palm_precopy(const struct run *r, const char *exclude)
+{
+	return in_training(r, exclude) && r->palm && r->has_input &&
+	       !r->postcopy && isfinite(r->total_s) && r->total_s > 0 &&
+	       isfinite(r->bytes) && r->bytes > 0;
+}
+
+/*
+ * Idle runs: nothing is left at the switch-over, so their downtime is
+ * the fixed part plus the drain of what is in flight, over 1/goodput.
+ */
+static void fit_switch_over(const struct run *runs, int n,
+			    const char *exclude, struct qmp_model_coef *c)
+{
+	double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, x, den;
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		if (!palm_precopy(r, exclude) || r->in.dirty_bps != 0 ||
+		    !isfinite(r->downtime_ms))
+			continue;
+		x = r->in.return_path ?
+		    1000 / (r->link_bps * c->link_efficiency) : 0;
+		sw += 1;
+		sx += x;
+		sy += r->downtime_ms;
+		sxx += x * x;
+		sxy += x * r->downtime_ms;
+		m++;
+	}
+	if (!m)
+		return;
+	den = sw * sxx - sx * sx;
+	/* one link rate cannot tell the fixed part from the drain */
+	if (m >= 2 && den > 1e-12 * sxx * sw)
+		c->inflight_bytes = fmax(0, (sw * sxy - sx * sy) / den);
+	c->downtime_fixed_ms = fmax(0, (sy - c->inflight_bytes * sx) / sw);
+}
+
+/*
+ * Goodput and per-pass overhead from the time the stream took: total -
+ * setup - fixed switch-over = bytes / (link x efficiency) + overhead x
+ * passes, least squares on relative error.  QEMU counts a sync before
+ * the first pass and one at the switch: passes - 2 re-sends.
+ */
+static void fit_goodput(const struct run *runs, int n, const char *exclude,
+			struct qmp_model_coef *c)
+{
+	double suu = 0, suv = 0, svv = 0, suy = 0, svy = 0, a, o, den;
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+		double y, u, v, w;
+
+		if (!palm_precopy(r, exclude) || !r->in.return_path ||
+		    r->total_s < STEADY_RUN_S)
+			continue;
+		y = r->total_s - c->setup_s - c->downtime_fixed_ms / 1000;
+		if (y <= 0)
+			continue;
+		u = r->bytes / r->link_bps;
+		v = isfinite(r->passes) ? fmax(r->passes - 2, 1) : 1;
+		w = 1 / (y * y);
+		suu += w * u * u;
+		suv += w * u * v;
+		svv += w * v * v;
+		suy += w * u * y;
+		svy += w * v * y;
+		m++;
+	}
+	if (!m)
+		return;
+	den = suu * svv - suv * suv;
+	a = den > 1e-12 * suu * svv ? (svv * suy - suv * svy) / den : -1;
+	o = den > 1e-12 * suu * svv ? (suu * svy - suv * suy) / den : -1;
+	if (a <= 0 || o < 0) {
+		o = 0;
+		a = suy / suu;
+	}
+	/* palm caps QEMU at this: above the link it only fills buffers */
+	c->link_efficiency = fmin(1, fmax(0.01, 1 / a));
+	c->pass_overhead_s = fmin(60, o);
+}
+
+static void fit(const struct run *runs, int n, const char *exclude,
+		struct qmp_model_coef *c)
+{
+	double v[MAX_RUNS];
+	int i, m, round;
+
+	qmp_model_coef_defaults(c);
+	for (i = 0, m = 0; i < n; i++)
+		if (in_training(&runs[i], exclude) && isfinite(runs[i].setup_s))
+			v[m++] = runs[i].setup_s;
+	if (m)
+		c->setup_s = median(v, m);
+	for (round = 0; round < FIT_ROUNDS; round++) {
+		fit_switch_over(runs, n, exclude, c);
+		fit_goodput(runs, n, exclude, c);
+	}
+	/* what the guest sees beyond QEMU's downtime */
+	for (i = 0, m = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		if (!palm_precopy(r, exclude) || !isfinite(r->pause_ms) ||
+		    !isfinite(r->downtime_ms))
+			continue;
+		v[m++] = r->pause_ms - r->downtime_ms -
+			 (r->in.return_path ? 0 :
+			  c->inflight_bytes / (r->link_bps * c->link_efficiency) * 1000);
+	}
+	if (m)
+		c->pause_fixed_ms = fmax(0, median(v, m));
+	for (i = 0, m = 0; i < n; i++)
+		if (in_training(&runs[i], exclude) && runs[i].palm &&
+		    runs[i].postcopy && isfinite(runs[i].pause_ms))
+			v[m++] = runs[i].pause_ms;
+	if (m)
+		c->postcopy_pause_ms = median(v, m);
+}
+
+static void print_coef(const struct qmp_model_coef *c, int nruns)
+{
+	printf("# palm migration model coefficients (qmp/qmp_model.h), fitted by\n"
+	       "# bench/migration/calibrate.sh (mig_model fit) from %d runs\n",
+	       nruns);
+	printf("link_efficiency = %.4f\n", c->link_efficiency);
+	printf("setup_s = %.4f\n", c->setup_s);
+	printf("pass_overhead_s = %.4f\n", c->pass_overhead_s);
+	printf("zero_page_bytes = %g\n", c->zero_page_bytes);
+	printf("page_overhead_bytes = %g\n", c->page_overhead_bytes);
+	printf("downtime_fixed_ms = %.1f\n", c->downtime_fixed_ms);
+	printf("pause_fixed_ms = %.1f\n", c->pause_fixed_ms);
+	printf("inflight_bytes = %.0f\n", c->inflight_bytes);
+	printf("postcopy_pause_ms = %.1f\n", c->postcopy_pause_ms);
+}
+
+static bool within(double pred, double meas)
+{
+	return fabs(pred - meas) <= fmax(30, 0.2 * meas);
+}
+
+static int predict_one(const struct qmp_model_coef *c, const struct run *r,
+		       bool quiet, struct errors *e)
+{
+	struct qmp_model_plan p;
+	int ret;
+
+	ret = qmp_model_plan(c, &r->in, &r->target, &p);
+	if (ret) {
+		fprintf(stderr, "mig_model: %s: no plan (%s)\n", r->name,
+			strerror(-ret));
+		return ret;
+	}
+	e->n++;
+	e->total_ape += fabs(p.pred.total_s - r->total_s) / r->total_s;
+	e->bytes_ape += fabs(p.pred.bytes - r->bytes) / r->bytes;
+	e->downtime_ok += within(p.pred.downtime_ms, r->downtime_ms);
+	if (isfinite(r->pause_ms)) {
+		e->pause_n++;
+		e->pause_ok += within(p.pred.pause_ms, r->pause_ms);
+	}
+	if (!quiet)
+		printf("%-28s %-10s %7.3f %7.3f %+5.0f%% %6.2f %6.2f %+5.0f%% %5.0f %5.0f %5.0f %5.0f\n",
+		       r->cell, qmp_model_mode_name(p.mode), p.pred.total_s,
+		       r->total_s,
+		       (p.pred.total_s - r->total_s) / r->total_s * 100,
+		       p.pred.bytes / 1e6, r->bytes / 1e6,
+		       (p.pred.bytes - r->bytes) / r->bytes * 100,
+		       p.pred.downtime_ms, r->downtime_ms, p.pred.pause_ms,
+		       r->pause_ms);
+	return 0;
+}
+
+static void header(bool quiet)
+{
+	if (!quiet)
+		printf("%-28s %-10s %7s %7s %6s %6s %6s %6s %5s %5s %5s %5s\n",
+		       "cell", "mode", "pred s", "meas s", "err", "pred MB",
+		       "meas MB", "err", "pdown", "down", "ppause", "pause");
+}
+
+static void summary(const char *what, const struct errors *e)
+{
+	if (!e->n) {
+		printf("%s: no palm runs with a recorded input\n", what);
+		return;
+	}
+	printf("%s, %d palm runs: total time MAPE %.0f %%, bytes MAPE %.0f %%, QEMU downtime within 20 %% or 30 ms in %d of %d, guest pause in %d of %d\n",
+	       what, e->n, e->total_ape / e->n * 100, e->bytes_ape / e->n * 100,
+	       e->downtime_ok, e->n, e->pause_ok, e->pause_n);
+}
+
+static bool predictable(const struct run *r)
+{
+	return r->palm && r->has_input && r->completed &&
+	       r->total_s > 0 && r->bytes > 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: mig_model fit RUN.json...\n"
+		"       mig_model predict [-q] COEF RUN.json...\n"
+		"       mig_model cv [-q] RUN.json...\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static struct run runs[MAX_RUNS];
+	struct qmp_model_coef c;
+	struct errors e = { 0 };
+	const char *mode, *coef_path = NULL;
+	char err[256];
+	bool quiet = false;
+	int i, n = 0, ret;
+
+	if (argc < 3)
+		return usage();
+	mode = argv[1];
+	i = 2;
+	if (i < argc && !strcmp(argv[i], "-q")) {
+		quiet = true;
+		i++;
+	}
+	if (!strcmp(mode, "predict")) {
+		if (i >= argc)
+			return usage();
+		coef_path = argv[i++];
+	} else if (strcmp(mode, "fit") && strcmp(mode, "cv")) {
+		return usage();
+	}
+	for (; i < argc; i++) {
+		if (n == MAX_RUNS) {
+			fprintf(stderr, "mig_model: more than %d runs\n", MAX_RUNS);
+			return 1;
+		}
+		ret = load_run(argv[i], &runs[n]);
+		if (ret == -ENOENT)
+			continue;
+		if (ret)
+			return 1;
+		n++;
+	}
+
+	if (!strcmp(mode, "fit")) {
+		int used = 0;
+
+		fit(runs, n, NULL, &c);
+		for (i = 0; i < n; i++)
+			used += runs[i].completed;
+		print_coef(&c, used);
+		return 0;
+	}
+	if (coef_path) {
+		qmp_model_coef_defaults(&c);
+		ret = qmp_model_coef_load(coef_path, &c, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "mig_model: %s\n", err);
+			return 1;
+		}
+	}
+	header(quiet);
+	for (i = 0; i < n; i++) {
+		if (!predictable(&runs[i]))
+			continue;
+		/* out of sample: nothing of this cell, any controller, in the fit */
+		if (!coef_path)
+			fit(runs, n, runs[i].cell, &c);
+		if (predict_one(&c, &runs[i], quiet, &e))
+			return 1;
+	}
+	summary(coef_path ? "re-predicted with the given coefficients" :
+			    "out of sample (leave-one-cell-out refit)", &e);
+	return 0;
+}

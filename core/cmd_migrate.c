@@ -378,6 +378,32 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 }
 
 /*
+ * palm's per-pass view of which vCPUs dirty.  Only worth its load when
+ * the source has a dirty ring (KVM pushes nothing without one); without
+ * it palm decides on query-migrate's whole-guest rate, and says why.
+ */
+static void open_vcpu_feed(struct qmp_client *src, struct migrate_ctl *mc)
+{
+	if (mc->dirty.src != MIG_DIRTY_EBPF) {
+		snprintf(mc->feed_why, sizeof(mc->feed_why), "%s",
+			 mc->dirty.src == MIG_DIRTY_GIVEN ?
+				"dirty input given: no eBPF attempted" :
+				mc->dirty.why_not_ebpf);
+	} else if (!mig_vcpu_feed_open(&mc->feed, src, mc->feed_why,
+				       sizeof(mc->feed_why))) {
+		mc->have_feed = true;
+	}
+	if (mc->have_feed)
+		qmp_ctl_log(&mc->ctl, -1, "vcpu-feed", 1,
+			    "per-vCPU dirty rates from eBPF on the dirty ring: %d vCPUs, 1 s windows",
+			    mc->feed.nmap);
+	else
+		qmp_ctl_log(&mc->ctl, -1, "vcpu-feed", 0,
+			    "no per-vCPU dirty rates (%s): query-migrate's whole-guest rate",
+			    mc->feed_why);
+}
+
+/*
  * Features, measurements and the controller's plan.  Fills res (not
  * started or infeasible) when the migration must not start.
  */
@@ -388,6 +414,7 @@ static int setup_controller(const struct migrate_args *a,
 {
 	struct qmp_model_coef coef;
 	struct qmp_nova_opts nova;
+	struct qmp_ctl_known known;
 	struct qmp_ctl_caps caps;
 	char err[320] = "";
 	int ret;
@@ -401,15 +428,21 @@ static int setup_controller(const struct migrate_args *a,
 		}
 	}
 	qmp_ctl_init(&mc->ctl, a->kind, &coef, &a->target);
-	ret = qmp_ctl_probe_caps(src, dst, &a->known, &caps, err, sizeof(err));
-	if (ret)
-		goto fail;
+	known = a->known;
 	if (a->kind == QMP_CTL_PALM) {
 		ret = palm_input(a, src, mc, err, sizeof(err));
 		if (ret)
 			goto fail;
 		mc->have_input = mc->have_prediction;
-	} else {
+		/* eBPF saw the ring: QEMU can limit per vCPU, palm can tell whom */
+		if (mc->dirty.src == MIG_DIRTY_EBPF)
+			known.want_dirty_limit = true;
+		open_vcpu_feed(src, mc);
+	}
+	ret = qmp_ctl_probe_caps(src, dst, &known, &caps, err, sizeof(err));
+	if (ret)
+		goto fail;
+	if (a->kind != QMP_CTL_PALM) {
 		uint64_t ram;
 
 		ret = qmp_query_ram_size(src, &ram);
@@ -515,6 +548,10 @@ int palmctl_migrate(int argc, char **argv)
 	hooks.progress = migrate_progress_hook;
 	hooks.idle = migrate_idle_hook;
 	hooks.ctx = &w;
+	if (mc.have_feed) {
+		hooks.vcpu_dirty = mig_vcpu_feed_hook;
+		hooks.vcpu_ctx = &mc.feed;
+	}
 	err = qmp_migration_run(src, dst, &a.opts, &hooks, &res);
 	if (w.progress_printed)
 		fputc('\n', stderr);
@@ -556,6 +593,8 @@ report:
 		ret = PALMCTL_OK;
 out:
 	json_decref(rep);
+	if (mc.have_feed)
+		mig_vcpu_feed_close(&mc.feed);
 	if (w.trace)
 		fclose(w.trace);
 	if (w.have_src_tail)

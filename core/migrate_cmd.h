@@ -14,6 +14,7 @@
 
 #include "core/guest_log.h"
 #include "core/mig_dirty_source.h"
+#include "core/mig_vcpu_feed.h"
 #include "qmp/qmp_ctl.h"
 #include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_migration.h"
@@ -50,6 +51,9 @@ struct migrate_ctl {
 	bool have_prediction;
 	struct mig_dirty_source dirty;	/* palm: where ws and rate came from */
 	bool have_dirty;
+	struct mig_vcpu_feed feed;	/* palm: per-vCPU rates while it runs */
+	bool have_feed;
+	char feed_why[200];		/* why there is no feed */
 };
 
 /* What the idle and progress hooks need while the migration runs. */

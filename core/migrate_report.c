@@ -89,6 +89,31 @@ static json_t *dirty_input_json(const struct mig_dirty_source *d)
 	return o;
 }
 
+/* What the per-pass eBPF feed saw: how many windows, and the last one. */
+static json_t *vcpu_feed_json(const struct migrate_ctl *mc)
+{
+	const struct qmp_ctl_vcpu_dirty *v = &mc->feed.last;
+	json_t *o, *last;
+	int i;
+
+	if (!mc->have_feed)
+		return json_pack("{s:s, s:s}", "source", "none",
+				 "why", mc->feed_why);
+	last = json_array();
+	for (i = 0; last && i < v->nvcpu && mc->feed.observations; i++)
+		json_array_append_new(last, json_pack("{s:i, s:f}",
+				"cpu_index", v->cpu_index[i],
+				"dirty_bytes_per_s", v->dirty_bps[i]));
+	o = json_pack("{s:s, s:i, s:I}", "source", "ebpf-dirty-ring",
+		      "vcpus", mc->feed.nmap,
+		      "windows", (json_int_t)mc->feed.observations);
+	if (o && last)
+		json_object_set_new(o, "last_window", last);
+	else
+		json_decref(last);
+	return o;
+}
+
 static void controller_json(json_t *rep, const struct migrate_args *a,
 			    const struct migrate_ctl *mc,
 			    const struct qmp_migration_result *r)
@@ -108,6 +133,8 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 		json_object_set_new(rep, "prediction", prediction_json(mc));
 	if (mc->have_dirty)
 		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
+	if (a->kind == QMP_CTL_PALM)
+		json_object_set_new(rep, "vcpu_dirty", vcpu_feed_json(mc));
 	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));
 	if (mc->ctl.log_dropped)
 		json_object_set_new(rep, "decisions_dropped",

@@ -30,7 +30,23 @@
 #define SHRINK_RATIO 0.9
 /* Dirty limit: leave the link this share of head-room to drain. */
 #define DIRTY_LIMIT_LINK_SHARE 0.5
+/* The vCPUs that make this share of the guest's dirtying get the limit. */
+#define DIRTY_LIMIT_COVER 0.9
+/*
+ * QEMU's dirty limit stops steering a vCPU once its rate is within 25 MB/s
+ * of the limit (DIRTYLIMIT_TOLERANCE_RANGE, softmmu/dirtylimit.c, 7.1 on):
+ * no limit holds a dirtying vCPU below about this.
+ */
+#define QEMU_DIRTY_LIMIT_REACH_BPS (26 * DIRTY_LIMIT_UNIT)
+/* A limited vCPU this far above its aim gets a lower limit. */
+#define DIRTY_LIMIT_TOLERANCE 0.15
+/* Each escalation with limits in force halves the aim, to the allowance. */
+#define DIRTY_LIMIT_STEP 0.5
+/* Per-vCPU observations older than this no longer describe the guest. */
+#define VCPU_OBS_MAX_AGE_S 3.0
 #define MB 1e6
+/* QEMU's dirty-limit unit: (pages x page size) >> 20 per second. */
+#define DIRTY_LIMIT_UNIT 1048576.0
 
 void qmp_ctl_init(struct qmp_ctl *ctl, enum qmp_ctl_kind kind,
 		  const struct qmp_model_coef *coef,
@@ -172,6 +188,14 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		    ctl->coef.downtime_fixed_ms,
 		    qmp_model_pause_overhead_ms(&ctl->coef, p->pred.goodput_bps),
 		    s->bandwidth_bps * 8 / MB);
+	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
+	    ctl->input.dirty_bps * (1 - p->throttle) < QEMU_DIRTY_LIMIT_REACH_BPS &&
+	    ctl->caps.auto_converge) {
+		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
+			    "not used: the plan needs the guest at %.1f MiB/s and QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit",
+			    ctl->input.dirty_bps * (1 - p->throttle) / DIRTY_LIMIT_UNIT);
+		ctl->caps.vcpu_dirty_limit = false;
+	}
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && !ctl->caps.vcpu_dirty_limit) {
 		/* QEMU throttles by itself; palm caps it at the allowance. */
 		s->auto_converge = true;
@@ -275,6 +299,191 @@ static void measure_bandwidth(struct qmp_ctl *ctl,
 	ctl->last_t = t;
 }
 
+void qmp_ctl_observe_vcpus(struct qmp_ctl *ctl, double t_s,
+			   const struct qmp_ctl_vcpu_dirty *obs)
+{
+	int i;
+
+	if (obs->nvcpu < 1 || obs->nvcpu > QMP_CTL_MAX_VCPUS ||
+	    !(obs->window_s > 0))
+		return;
+	for (i = 0; i < obs->nvcpu; i++)
+		if (obs->cpu_index[i] < 0 || !(obs->dirty_bps[i] >= 0) ||
+		    !isfinite(obs->dirty_bps[i]))
+			return;
+	ctl->vcpus = *obs;
+	ctl->have_vcpus = true;
+	ctl->vcpus_t = t_s;
+}
+
+static bool vcpus_fresh(const struct qmp_ctl *ctl, double t)
+{
+	return ctl->have_vcpus && t - ctl->vcpus_t <= VCPU_OBS_MAX_AGE_S;
+}
+
+static double vcpus_total_bps(const struct qmp_ctl_vcpu_dirty *v)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < v->nvcpu; i++)
+		sum += v->dirty_bps[i];
+	return sum;
+}
+
+/*
+ * The fewest vCPUs that together make DIRTY_LIMIT_COVER of the dirtying,
+ * fastest first, into order[]; returns how many (0: nobody dirties).
+ */
+static int dirtying_vcpus(const struct qmp_ctl_vcpu_dirty *v, int *order,
+			  double *covered_bps)
+{
+	double total = vcpus_total_bps(v), sum = 0;
+	int i, j, n = 0;
+
+	*covered_bps = 0;
+	if (!(total > 0))
+		return 0;
+	for (i = 0; i < v->nvcpu; i++) {
+		for (j = i; j > 0 && v->dirty_bps[order[j - 1]] < v->dirty_bps[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	while (n < v->nvcpu && sum < DIRTY_LIMIT_COVER * total)
+		sum += v->dirty_bps[order[n++]];
+	*covered_bps = sum;
+	return n;
+}
+
+static uint64_t limit_unit(double bps)
+{
+	return (uint64_t)fmax(1, floor(bps / DIRTY_LIMIT_UNIT));
+}
+
+static double dl_gain(const struct qmp_ctl *ctl, int cpu_index)
+{
+	int i;
+
+	for (i = 0; i < ctl->ndl; i++)
+		if (ctl->dl[i].cpu_index == cpu_index)
+			return ctl->dl[i].gain;
+	return 1;
+}
+
+/* One limit into the action and into what palm keeps of it. */
+static void put_limit(struct qmp_ctl_dl *dl, int ndl, int cpu_index,
+		      double want_bps, double gain, struct qmp_ctl_action *a)
+{
+	dl[ndl].cpu_index = cpu_index;
+	dl[ndl].want_bps = want_bps;
+	dl[ndl].gain = gain;
+	dl[ndl].mbps = limit_unit(want_bps * gain);
+	a->dirty_limit[a->ndirty_limits].cpu_index = cpu_index;
+	a->dirty_limit[a->ndirty_limits].mbps = dl[ndl].mbps;
+	a->ndirty_limits++;
+}
+
+/*
+ * Limits the guest's dirtying to want_bps.  With per-vCPU rates, only
+ * the vCPUs that dirty are limited, each to its share of what the others
+ * leave: splitting want_bps evenly over every vCPU would hold a lone
+ * dirtying vCPU to 1/n of the rate the link can take.  Limits set before
+ * keep the gain learned on them.
+ */
+static void set_dirty_limits(struct qmp_ctl *ctl, double t, double want_bps,
+			     struct qmp_ctl_action *a, char *how, size_t len)
+{
+	const struct qmp_ctl_vcpu_dirty *v = &ctl->vcpus;
+	struct qmp_ctl_dl dl[QMP_CTL_MAX_VCPUS];
+	double covered, others, budget;
+	int order[QMP_CTL_MAX_VCPUS], n, i, off;
+
+	a->ndirty_limits = 0;
+	n = vcpus_fresh(ctl, t) ? dirtying_vcpus(v, order, &covered) : 0;
+	if (!n) {
+		put_limit(dl, 0, -1, want_bps / ctl->caps.nvcpu,
+			  dl_gain(ctl, -1), a);
+		snprintf(how, len, "each of %d vCPUs to %llu MiB/s (no per-vCPU rates)",
+			 ctl->caps.nvcpu, (unsigned long long)dl[0].mbps);
+		n = 1;
+		goto keep;
+	}
+	others = vcpus_total_bps(v) - covered;
+	budget = fmax(want_bps - others, 0.1 * want_bps);
+	off = snprintf(how, len, "%d of %d vCPUs (%.0f%% of the dirtying, eBPF):",
+		       n, v->nvcpu, covered / vcpus_total_bps(v) * 100);
+	for (i = 0; i < n; i++) {
+		int cpu = v->cpu_index[order[i]];
+
+		put_limit(dl, i, cpu, budget * v->dirty_bps[order[i]] / covered,
+			  dl_gain(ctl, cpu), a);
+		if (off >= 0 && (size_t)off < len)
+			off += snprintf(how + off, len - off, " cpu %d %.1f->%llu",
+					cpu, v->dirty_bps[order[i]] / DIRTY_LIMIT_UNIT,
+					(unsigned long long)dl[i].mbps);
+	}
+	if (off >= 0 && (size_t)off < len)
+		snprintf(how + off, len - off, " MiB/s");
+keep:
+	memcpy(ctl->dl, dl, n * sizeof(dl[0]));
+	ctl->ndl = n;
+	ctl->dl_want_bps = want_bps;
+	ctl->dl_set_t = t;
+}
+
+/*
+ * QEMU 7.2 steers each vCPU to its limit only roughly (its tolerance is
+ * 25 MB/s): when a whole window measured after the last change shows a
+ * limited vCPU above its aim, palm lowers that vCPU's limit in proportion
+ * and remembers the ratio.  Only downwards: a vCPU below its aim may just
+ * be writing less.  Returns true when it changed a limit.
+ */
+static bool adjust_dirty_limits(struct qmp_ctl *ctl, double t, bool new_pass,
+				double qmp_dirty_bps, struct qmp_ctl_action *a)
+{
+	const struct qmp_ctl_vcpu_dirty *v = &ctl->vcpus;
+	char how[120] = "";
+	int i, k, off = 0;
+	double m;
+
+	a->ndirty_limits = 0;
+	for (i = 0; i < ctl->ndl; i++) {
+		struct qmp_ctl_dl *d = &ctl->dl[i];
+
+		m = -1;
+		if (d->cpu_index < 0) {
+			/* a pass begun after the change: query-migrate's rate */
+			if (new_pass && ctl->prev_pass_start_t >= ctl->dl_set_t)
+				m = qmp_dirty_bps / ctl->caps.nvcpu;
+		} else if (vcpus_fresh(ctl, t) && ctl->vcpus_t > ctl->dl_set_t &&
+			   ctl->vcpus_t - v->window_s >= ctl->dl_set_t) {
+			for (k = 0; k < v->nvcpu; k++)
+				if (v->cpu_index[k] == d->cpu_index)
+					m = v->dirty_bps[k];
+		}
+		if (m <= d->want_bps * (1 + DIRTY_LIMIT_TOLERANCE) || d->mbps <= 1)
+			continue;
+		d->gain *= d->want_bps / m;
+		d->mbps = limit_unit(d->want_bps * d->gain);
+		a->dirty_limit[a->ndirty_limits].cpu_index = d->cpu_index;
+		a->dirty_limit[a->ndirty_limits++].mbps = d->mbps;
+		if (off >= 0 && (size_t)off < sizeof(how))
+			off += snprintf(how + off, sizeof(how) - off,
+					" cpu %d dirtied %.1f for %.1f: %llu",
+					d->cpu_index, m / DIRTY_LIMIT_UNIT,
+					d->want_bps / DIRTY_LIMIT_UNIT,
+					(unsigned long long)d->mbps);
+	}
+	if (!a->ndirty_limits)
+		return false;
+	ctl->dl_set_t = t;
+	ctl->stuck_passes = 0;
+	qmp_ctl_log(ctl, t, "dirty-limit", ctl->dl_want_bps / DIRTY_LIMIT_UNIT,
+		    "above the aim in a window after the last change (MiB/s):%s",
+		    how);
+	return true;
+}
+
 static const char *escalation_blocked(const struct qmp_ctl *ctl)
 {
 	if (!ctl->target.allow_postcopy)
@@ -284,26 +493,74 @@ static const char *escalation_blocked(const struct qmp_ctl *ctl)
 	return "post-copy already running";
 }
 
+/* The lowest guest-wide rate the slowdown allowance permits. */
+static double dl_floor_bps(const struct qmp_ctl *ctl)
+{
+	return ctl->dl_base_bps * (1 - ctl->target.max_slowdown);
+}
+
+/* Limits the guest's dirtying to want_bps; why says what called for it. */
+static void dirty_limit(struct qmp_ctl *ctl, double t, double want_bps,
+			double dirty_bps, const char *why,
+			struct qmp_ctl_action *a)
+{
+	char how[120];
+
+	set_dirty_limits(ctl, t, want_bps, a, how, sizeof(how));
+	ctl->dirty_limited = true;
+	ctl->stuck_passes = 0;
+	qmp_ctl_log(ctl, t, "dirty-limit", want_bps / DIRTY_LIMIT_UNIT,
+		    "%s; guest dirties %.1f MiB/s (%s): limit to %.1f MiB/s, %s",
+		    why, dirty_bps / DIRTY_LIMIT_UNIT,
+		    vcpus_fresh(ctl, t) ? "eBPF" : "query-migrate",
+		    want_bps / DIRTY_LIMIT_UNIT, how);
+}
+
+/*
+ * Whether a dirty limit within the allowance can bring the guest under
+ * the link, given how close QEMU gets to a limit; says so once if not.
+ */
+static bool dirty_limit_can_help(struct qmp_ctl *ctl, double bw,
+				 double dirty_bps)
+{
+	double reach = fmax(dirty_bps * (1 - ctl->target.max_slowdown),
+			    QEMU_DIRTY_LIMIT_REACH_BPS);
+
+	if (reach < bw)
+		return true;
+	qmp_ctl_log(ctl, ctl->last_t, "dirty-limit", 0,
+		    "not used: within the %.0f%% allowance and QEMU's 25 MB/s tolerance the guest would still dirty >= %.1f MiB/s, the link drains %.1f",
+		    ctl->target.max_slowdown * 100, reach / DIRTY_LIMIT_UNIT,
+		    bw / DIRTY_LIMIT_UNIT);
+	ctl->caps.vcpu_dirty_limit = false;
+	return false;
+}
+
 static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		     double cap_ms, double dirty_bps, struct qmp_ctl_action *a)
 {
 	const struct qmp_model_target *tg = &ctl->target;
 
-	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
-	    !ctl->dirty_limited) {
-		/* the rate that lets passes halve, within the allowance */
-		double want = fmax(bw * DIRTY_LIMIT_LINK_SHARE,
-				   dirty_bps * (1 - tg->max_slowdown));
+	char why[96];
 
-		a->set_dirty_limit = true;
-		a->dirty_limit_mbps = (uint64_t)fmax(1, want / MB / ctl->caps.nvcpu);
-		ctl->dirty_limited = true;
-		ctl->stuck_passes = 0;
-		qmp_ctl_log(ctl, t, "dirty-limit", a->dirty_limit_mbps,
-			    "remainder needs %.0f ms > %.0f ms allowed at %.1f Mbit/s; guest dirties %.1f MB/s: limit each of %d vCPUs to %llu MB/s",
-			    need_ms, cap_ms, bw * 8 / MB, dirty_bps / MB,
-			    ctl->caps.nvcpu,
-			    (unsigned long long)a->dirty_limit_mbps);
+	snprintf(why, sizeof(why),
+		 "remainder needs %.0f ms > %.0f ms allowed at %.1f Mbit/s",
+		 need_ms, cap_ms, bw * 8 / MB);
+	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
+	    !ctl->dirty_limited && dirty_limit_can_help(ctl, bw, dirty_bps)) {
+		ctl->dl_base_bps = dirty_bps;
+		/* the rate that lets passes halve, within the allowance */
+		dirty_limit(ctl, t, fmax(bw * DIRTY_LIMIT_LINK_SHARE,
+					 dirty_bps * (1 - tg->max_slowdown)),
+			    dirty_bps, why, a);
+		return;
+	}
+	if (ctl->dirty_limited && !ctl->postcopy_started &&
+	    ctl->dl_want_bps > dl_floor_bps(ctl) * 1.01) {
+		/* limited and still stuck: tighten, down to the allowance */
+		dirty_limit(ctl, t, fmax(ctl->dl_want_bps * DIRTY_LIMIT_STEP,
+					 dl_floor_bps(ctl)),
+			    dirty_bps, why, a);
 		return;
 	}
 	if (tg->allow_postcopy && ctl->caps.postcopy && !ctl->postcopy_started) {
@@ -359,12 +616,42 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 			new_pass = true;
 		}
 		ctl->sync_count = info->ram_dirty_sync_count;
+		ctl->prev_pass_start_t = ctl->pass_start_t;
 		ctl->pass_start_t = t;
 	}
 	bw = ctl->bw_bps > 0 ? ctl->bw_bps :
 	     ctl->have_input ? ctl->plan.pred.goodput_bps : 0;
 	if (bw <= 0)
 		return;
+	dirty_bps = vcpus_fresh(ctl, t) ? vcpus_total_bps(&ctl->vcpus) :
+		    (double)info->ram_dirty_pages_rate *
+		    (info->ram_page_size ? info->ram_page_size : 4096);
+	if (ctl->dirty_limited &&
+	    adjust_dirty_limits(ctl, t, new_pass, dirty_bps, a))
+		return;
+	/*
+	 * A plan that needs throttling throttles as soon as the rates are
+	 * known (eBPF: after a second; query-migrate: after the first pass):
+	 * passes that must fail first only cost time.
+	 */
+	if (ctl->have_input && ctl->plan.mode == QMP_MODEL_PRECOPY_THROTTLED &&
+	    ctl->caps.vcpu_dirty_limit && !ctl->dirty_limited &&
+	    (ctl->passes_seen >= 1 || vcpus_fresh(ctl, t)) && dirty_bps > 0) {
+		char why[96];
+
+		double want = fmin(dirty_bps * (1 - ctl->plan.throttle),
+				   fmax(bw * DIRTY_LIMIT_LINK_SHARE,
+					dirty_bps * (1 - tg->max_slowdown)));
+
+		/* at least the plan's share; passes that halve if allowed */
+		snprintf(why, sizeof(why),
+			 "as planned (>= %.0f%% of the dirtying throttled)",
+			 ctl->plan.throttle * 100);
+		ctl->dl_base_bps = dirty_bps;
+		dirty_limit(ctl, t, want, dirty_bps, why, a);
+		return;
+	}
+
 	/* The first pass says nothing about the dirty set. */
 	if (ctl->passes_seen < 1)
 		return;
@@ -396,8 +683,6 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 		next = fmax(next, ctl->pass_dirty[0]);
 	}
 	need_ms = next / bw * 1000 * (1 + REMAINDER_MARGIN);
-	dirty_bps = (double)info->ram_dirty_pages_rate *
-		    (info->ram_page_size ? info->ram_page_size : 4096);
 
 	if (new_pass) {
 		bool shrinking = ctl->passes_seen < 2 ||

@@ -45,16 +45,44 @@ struct qmp_ctl_setup {
 	bool postcopy;		/* on both ends, as QEMU requires */
 };
 
+#define QMP_CTL_MAX_VCPUS 64
+
+/*
+ * Per-vCPU dirty rates measured outside QMP (eBPF on the KVM dirty ring),
+ * handed to the controller during the migration: query-migrate knows
+ * only the whole guest's rate, and not which vCPUs make it.
+ */
+struct qmp_ctl_vcpu_dirty {
+	int nvcpu;
+	int cpu_index[QMP_CTL_MAX_VCPUS];	/* QEMU's cpu-index */
+	double dirty_bps[QMP_CTL_MAX_VCPUS];	/* distinct pages x 4 KiB / s */
+	double window_s;			/* what the rates were measured over */
+};
+
+/* One set-vcpu-dirty-limit. */
+struct qmp_ctl_dirty_limit {
+	int cpu_index;		/* -1: every vCPU */
+	uint64_t mbps;		/* MB/s, as QEMU takes it */
+};
+
 /* What to do after this query-migrate. */
 struct qmp_ctl_action {
 	bool set_downtime;
 	int64_t downtime_ms;
 	bool set_bandwidth;
 	int64_t bandwidth_bps;
-	bool set_dirty_limit;
-	uint64_t dirty_limit_mbps;	/* per vCPU, MB/s as QEMU takes it */
+	int ndirty_limits;
+	struct qmp_ctl_dirty_limit dirty_limit[QMP_CTL_MAX_VCPUS];
 	bool start_postcopy;
 	bool cancel;			/* give up; the reason is logged */
+};
+
+/* A dirty limit in force, and what palm learned of QEMU's aim with it. */
+struct qmp_ctl_dl {
+	int cpu_index;		/* -1: every vCPU */
+	double want_bps;	/* what it should dirty (each, for -1) */
+	double gain;		/* limit / want that gets want: QEMU overshoots */
+	uint64_t mbps;		/* the limit QEMU has */
 };
 
 #define QMP_CTL_LOG_MAX 128
@@ -88,6 +116,15 @@ struct qmp_ctl {
 	int stuck_passes;
 	int64_t downtime_ms;		/* what QEMU has now */
 	bool dirty_limited;
+	int ndl;				/* dirty limits in force */
+	struct qmp_ctl_dl dl[QMP_CTL_MAX_VCPUS];
+	double dl_base_bps;		/* the guest's rate before any limit */
+	double dl_want_bps;		/* the guest-wide rate aimed at */
+	double dl_set_t;		/* when the limits last changed */
+	double prev_pass_start_t;
+	struct qmp_ctl_vcpu_dirty vcpus;	/* the latest, when have_vcpus */
+	bool have_vcpus;
+	double vcpus_t;			/* when it came */
 	bool postcopy_started;
 	bool cancelled;
 	int nova_step;			/* last Nova step applied, -1 none */
@@ -109,6 +146,14 @@ void qmp_ctl_init(struct qmp_ctl *ctl, enum qmp_ctl_kind kind,
  */
 int qmp_ctl_plan(struct qmp_ctl *ctl, const struct qmp_model_input *in,
 		 const struct qmp_ctl_caps *caps, struct qmp_ctl_setup *setup);
+
+/*
+ * Per-vCPU dirty rates measured at t_s (seconds after migrate): palm
+ * limits only the vCPUs that dirty, and prefers this rate (distinct
+ * pages) to query-migrate's.  Invalid observations are ignored.
+ */
+void qmp_ctl_observe_vcpus(struct qmp_ctl *ctl, double t_s,
+			   const struct qmp_ctl_vcpu_dirty *obs);
 
 /* One step after a query-migrate taken t_s seconds after migrate. */
 void qmp_ctl_step(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,

@@ -43,12 +43,13 @@ static int q_set_bandwidth(struct qmp_ctl_backend *b, int64_t bps)
 	return set_param(qp(b), "max-bandwidth", bps);
 }
 
-static int q_set_dirty_limit(struct qmp_ctl_backend *b, uint64_t mbps)
+static int q_set_dirty_limit(struct qmp_ctl_backend *b, int cpu_index,
+			     uint64_t mbps)
 {
 	struct qmp_ctl_qmp *q = qp(b);
 
 	return fail(q, q->src, "set-vcpu-dirty-limit",
-		    qmp_set_vcpu_dirty_limit(q->src, -1, mbps));
+		    qmp_set_vcpu_dirty_limit(q->src, cpu_index, mbps));
 }
 
 static int q_cancel_dirty_limit(struct qmp_ctl_backend *b)
@@ -145,7 +146,7 @@ static void note(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 int qmp_ctl_apply(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 		  const struct qmp_ctl_action *a, double t_s)
 {
-	int first = 0;
+	int first = 0, i;
 
 	if (a->set_downtime)
 		note(ctl, b, "downtime-limit",
@@ -155,10 +156,12 @@ int qmp_ctl_apply(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 		note(ctl, b, "max-bandwidth",
 		     b->set_bandwidth_bps ? b->set_bandwidth_bps(b, a->bandwidth_bps) :
 					    -EOPNOTSUPP, t_s, &first);
-	if (a->set_dirty_limit)
+	for (i = 0; i < a->ndirty_limits; i++)
 		note(ctl, b, "set-vcpu-dirty-limit",
-		     b->set_dirty_limit ? b->set_dirty_limit(b, a->dirty_limit_mbps) :
-					  -EOPNOTSUPP, t_s, &first);
+		     b->set_dirty_limit ?
+			b->set_dirty_limit(b, a->dirty_limit[i].cpu_index,
+					   a->dirty_limit[i].mbps) :
+			-EOPNOTSUPP, t_s, &first);
 	if (a->start_postcopy)
 		note(ctl, b, "migrate-start-postcopy",
 		     b->start_postcopy ? b->start_postcopy(b) : -EOPNOTSUPP,

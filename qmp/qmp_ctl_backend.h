@@ -16,7 +16,9 @@
 struct qmp_ctl_backend {
 	int (*set_downtime_ms)(struct qmp_ctl_backend *b, int64_t ms);
 	int (*set_bandwidth_bps)(struct qmp_ctl_backend *b, int64_t bps);
-	int (*set_dirty_limit)(struct qmp_ctl_backend *b, uint64_t mbps);
+	/* cpu_index -1: every vCPU */
+	int (*set_dirty_limit)(struct qmp_ctl_backend *b, int cpu_index,
+			       uint64_t mbps);
 	int (*cancel_dirty_limit)(struct qmp_ctl_backend *b);
 	int (*start_postcopy)(struct qmp_ctl_backend *b);
 	/* Before migrate: capabilities on both ends, then parameters. */

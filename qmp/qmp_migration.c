@@ -323,9 +323,13 @@ static bool control(struct qmp_ctl *ctl, struct qmp_ctl_backend *be,
 		    const struct qmp_migrate_info *now, double elapsed,
 		    struct qmp_migration_result *res)
 {
+	struct qmp_ctl_vcpu_dirty vcpus;
 	struct qmp_ctl_action act;
 	const char *why;
 
+	if (hooks && hooks->vcpu_dirty &&
+	    !hooks->vcpu_dirty(hooks->vcpu_ctx, elapsed, &vcpus))
+		qmp_ctl_observe_vcpus(ctl, elapsed, &vcpus);
 	qmp_ctl_step(ctl, now, elapsed, &act);
 	qmp_ctl_apply(ctl, be, &act, elapsed);
 	if (!act.cancel)

@@ -70,6 +70,14 @@ struct qmp_migration_hooks {
 	/* Called every few milliseconds while waiting (e.g. to tail logs). */
 	void (*idle)(void *ctx);
 	void *ctx;
+	/*
+	 * Per-vCPU dirty rates for the controller (may be NULL), asked
+	 * before every controller step: 0 with out filled when a new
+	 * measurement is ready, a negative errno otherwise.
+	 */
+	int (*vcpu_dirty)(void *vcpu_ctx, double elapsed_s,
+			  struct qmp_ctl_vcpu_dirty *out);
+	void *vcpu_ctx;
 };
 
 void qmp_migration_opts_init(struct qmp_migration_opts *o);

@@ -70,11 +70,11 @@ static uint64_t vbase_uniq(const struct ptel_dirty_window *w, pid_t tid)
 	return 0;
 }
 
-int ptel_dirty_window_read(struct ptel_bpf *b,
-			   const struct ptel_dirty_window *w,
-			   struct ptel_dirty_point *p, uint64_t *ring_full,
-			   uint64_t *resets, uint64_t *vcpu_distinct,
-			   int *nvcpu)
+/* Reads the window: the VM's totals into p, each vCPU into out (<= max). */
+static int window_read(struct ptel_bpf *b, const struct ptel_dirty_window *w,
+		       struct ptel_dirty_point *p, uint64_t *ring_full,
+		       uint64_t *resets, struct ptel_dirty_vcpu *out, int max,
+		       int *nvcpu)
 {
 	struct ptel_dirty_counts v[PTEL_DIRTY_MAX_VCPUS], sum;
 	uint64_t r;
@@ -93,10 +93,44 @@ int ptel_dirty_window_read(struct ptel_bpf *b,
 		*resets = r - w->base_resets;
 	if (n > PTEL_DIRTY_MAX_VCPUS)
 		n = PTEL_DIRTY_MAX_VCPUS;
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		out[i].tid = v[i].tid;
+		out[i].vcpu_idx = v[i].vcpu_idx;
+		out[i].distinct = cells_to_pages(v[i].uniq -
+						 vbase_uniq(w, v[i].tid));
+	}
+	*nvcpu = n;
+	return 0;
+}
+
+int ptel_dirty_window_read_vcpus(struct ptel_bpf *b,
+				 const struct ptel_dirty_window *w,
+				 struct ptel_dirty_point *p,
+				 struct ptel_dirty_vcpu *out, int max, int *n)
+{
+	if (max < 0)
+		return -EINVAL;
+	return window_read(b, w, p, NULL, NULL, out, max, n);
+}
+
+int ptel_dirty_window_read(struct ptel_bpf *b,
+			   const struct ptel_dirty_window *w,
+			   struct ptel_dirty_point *p, uint64_t *ring_full,
+			   uint64_t *resets, uint64_t *vcpu_distinct,
+			   int *nvcpu)
+{
+	struct ptel_dirty_vcpu v[PTEL_DIRTY_MAX_VCPUS];
+	int err, n, i;
+
+	err = window_read(b, w, p, ring_full, resets, v, PTEL_DIRTY_MAX_VCPUS,
+			  &n);
+	if (err)
+		return err;
 	if (vcpu_distinct)
 		for (i = 0; i < n; i++)
-			vcpu_distinct[i] = cells_to_pages(v[i].uniq -
-							  vbase_uniq(w, v[i].tid));
+			vcpu_distinct[i] = v[i].distinct;
 	if (nvcpu)
 		*nvcpu = n;
 	return 0;

@@ -40,6 +40,22 @@ struct ptel_dirty_point {
 
 int ptel_dirty_window_open(struct ptel_bpf *b, pid_t vm_pid,
 			   struct ptel_dirty_window *w);
+/* One vCPU thread's share of a window. */
+struct ptel_dirty_vcpu {
+	pid_t tid;
+	int vcpu_idx;		/* KVM's index, -1 if unknown */
+	uint64_t distinct;	/* pages this vCPU dirtied first in the window */
+};
+
+/*
+ * Like ptel_dirty_window_read, with each vCPU thread named: up to max
+ * entries into out, *n set to how many.
+ */
+int ptel_dirty_window_read_vcpus(struct ptel_bpf *b,
+				 const struct ptel_dirty_window *w,
+				 struct ptel_dirty_point *p,
+				 struct ptel_dirty_vcpu *out, int max, int *n);
+
 /* Totals since the window opened; vcpu_distinct (may be NULL, up to
  * PTEL_DIRTY_MAX_VCPUS, in tid order) per vCPU thread. */
 int ptel_dirty_window_read(struct ptel_bpf *b,

@@ -2,8 +2,9 @@
 /*
  * The controllers' decisions replayed on recorded query-migrate
  * sequences (tests/controller/fixtures/, JSON lines, written by palmctl
- * migrate --trace from real migrations over a 100 Mbit/s tbf link), and
- * Nova's schedule.
+ * migrate --trace from real migrations: QEMU's defaults over a 100 Mbit/s
+ * tbf link (TCG guest), and capped at 1 Gbit/s (KVM guest, 2 vCPUs, 64 MiB
+ * rewritten as fast as it can), and Nova's schedule.
  */
 #include "tests/lib/harness.h"
 
@@ -91,7 +92,7 @@ static int replay(struct qmp_ctl *ctl, const struct trace *tr,
 
 	for (i = 0; i < tr->n; i++) {
 		qmp_ctl_step(ctl, &tr->info[i], tr->t[i], act);
-		if (act->cancel || act->start_postcopy || act->set_dirty_limit ||
+		if (act->cancel || act->start_postcopy || act->ndirty_limits ||
 		    (stop_on_any && act->set_downtime))
 			return i;
 	}
@@ -167,18 +168,133 @@ TEST(hot_guest_gets_a_dirty_limit_first_when_slowdown_is_allowed)
 	struct qmp_ctl *ctl;
 	int i;
 
-	ASSERT_EQ(0, load_trace("hot_qemu_100mbit.jsonl", &tr));
+	/* KVM guest dirtying ~120 MB/s, QEMU capped at 1 Gbit/s */
+	ASSERT_EQ(0, load_trace("hot_kvm_1gbit.jsonl", &tr));
 	t.max_slowdown = 0.5;
 	ctl = palm(t, caps);
 	i = replay(ctl, &tr, &act, false);
 	dump_log(ctl);
 	ASSERT_LE(0, i);
-	ASSERT_TRUE(act.set_dirty_limit);
+	ASSERT_EQ(1, act.ndirty_limits);
 	EXPECT_FALSE(act.cancel);
-	/* per vCPU, at least half of what the guest dirtied (the allowance) */
-	EXPECT_LE(1, act.dirty_limit_mbps);
-	EXPECT_GE(act.dirty_limit_mbps * 2 * 1e6,
-		  tr.info[i].ram_dirty_pages_rate * 4096.0 * 0.5 / 2 - 2e6);
+	EXPECT_FALSE(act.start_postcopy);
+	/* no per-vCPU rates: every vCPU, together at least the allowance */
+	EXPECT_EQ(-1, act.dirty_limit[0].cpu_index);
+	EXPECT_LE(1, act.dirty_limit[0].mbps);
+	EXPECT_GE(act.dirty_limit[0].mbps * 2 * 1048576.0,
+		  tr.info[i].ram_dirty_pages_rate * 4096.0 * 0.5 - 2 * 1048576.0);
+}
+
+/*
+ * At 100 Mbit/s the guest would have to dirty under 12 MB/s, and QEMU's
+ * dirty limit stops steering within 25 MB/s of its limit: palm does not
+ * pretend, it goes on to post-copy.
+ */
+TEST(dirty_limit_is_not_used_where_qemu_cannot_hold_it)
+{
+	static struct trace tr;
+	struct qmp_model_target t = target300;
+	struct qmp_ctl_caps caps = { .postcopy = true, .vcpu_dirty_limit = true, .nvcpu = 2 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i, k;
+	bool said = false;
+
+	ASSERT_EQ(0, load_trace("hot_qemu_100mbit.jsonl", &tr));
+	t.max_slowdown = 0.5;
+	t.allow_postcopy = true;
+	ctl = palm(t, caps);
+	i = replay(ctl, &tr, &act, false);
+	dump_log(ctl);
+	ASSERT_LE(0, i);
+	EXPECT_EQ(0, act.ndirty_limits);
+	EXPECT_TRUE(act.start_postcopy);
+	for (k = 0; k < ctl->nlog; k++)
+		said |= !strcmp(ctl->log[k].action, "dirty-limit") &&
+			strstr(ctl->log[k].why, "25 MB/s") != NULL;
+	EXPECT_TRUE(said);
+}
+
+/* Feeds a per-vCPU observation with every sample: vCPU 0 makes it all. */
+static int replay_with_vcpus(struct qmp_ctl *ctl, const struct trace *tr,
+			     struct qmp_ctl_action *act, bool fresh)
+{
+	struct qmp_ctl_vcpu_dirty v = { .nvcpu = 3, .window_s = 1,
+					.cpu_index = { 0, 1, 2 } };
+	int i;
+
+	for (i = 0; i < tr->n; i++) {
+		v.dirty_bps[0] = tr->info[i].ram_dirty_pages_rate * 4096.0;
+		v.dirty_bps[1] = 0;
+		v.dirty_bps[2] = v.dirty_bps[0] * 0.01;
+		/* stale: one observation, long before the start */
+		if (fresh || i == 0)
+			qmp_ctl_observe_vcpus(ctl, fresh ? tr->t[i] : -10, &v);
+		qmp_ctl_step(ctl, &tr->info[i], tr->t[i], act);
+		if (act->cancel || act->start_postcopy || act->ndirty_limits)
+			return i;
+	}
+	return -1;
+}
+
+TEST(dirty_limit_goes_to_the_vcpus_that_dirty)
+{
+	static struct trace tr;
+	struct qmp_model_target t = target300;
+	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true, .nvcpu = 3 };
+	double want;
+	struct qmp_ctl_action act;
+	struct qmp_ctl *ctl;
+	int i;
+
+	ASSERT_EQ(0, load_trace("hot_kvm_1gbit.jsonl", &tr));
+	t.max_slowdown = 0.5;
+	ctl = palm(t, caps);
+	i = replay_with_vcpus(ctl, &tr, &act, true);
+	dump_log(ctl);
+	ASSERT_LE(0, i);
+	/* cpu 0 alone makes 99 %: it alone gets a limit, and nearly all of it */
+	ASSERT_EQ(1, act.ndirty_limits);
+	EXPECT_EQ(0, act.dirty_limit[0].cpu_index);
+	want = ctl->log[ctl->nlog - 1].value;	/* MiB/s for the guest */
+	EXPECT_GE(act.dirty_limit[0].mbps + 1.0, want * 0.98);
+	EXPECT_LE(act.dirty_limit[0].mbps, want);
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why, "eBPF"));
+
+	/* rates that stopped coming are not used: every vCPU again */
+	ctl = palm(t, caps);
+	i = replay_with_vcpus(ctl, &tr, &act, false);
+	ASSERT_LE(0, i);
+	ASSERT_EQ(1, act.ndirty_limits);
+	EXPECT_EQ(-1, act.dirty_limit[0].cpu_index);
+}
+
+TEST(bad_vcpu_observations_are_ignored)
+{
+	struct qmp_ctl_vcpu_dirty v = { .nvcpu = 1, .window_s = 1 };
+	struct qmp_ctl *ctl = palm(target300, (struct qmp_ctl_caps){ .nvcpu = 1 });
+
+	v.dirty_bps[0] = NAN;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_FALSE(ctl->have_vcpus);
+	v.dirty_bps[0] = -1;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_FALSE(ctl->have_vcpus);
+	v.dirty_bps[0] = 1e6;
+	v.cpu_index[0] = -3;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_FALSE(ctl->have_vcpus);
+	v.cpu_index[0] = 0;
+	v.nvcpu = QMP_CTL_MAX_VCPUS + 1;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_FALSE(ctl->have_vcpus);
+	v.nvcpu = 1;
+	v.window_s = 0;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_FALSE(ctl->have_vcpus);
+	v.window_s = 0.5;
+	qmp_ctl_observe_vcpus(ctl, 0, &v);
+	EXPECT_TRUE(ctl->have_vcpus);
 }
 
 TEST(converging_guest_is_left_to_converge_within_the_pause)

@@ -27,8 +27,20 @@ bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 	/* a failing host is evacuated; an overloaded one only relieved */
 	if (hh->fc.alarm[POL_FK_FAULT] || hh->fc.alarm[POL_FK_MEMORY])
 		return true;
-	return pol_host_util_after_out(hh) > target_util &&
+	return pol_relief_util(hh) > target_util &&
 	       (hh->fc.alarm[POL_FK_OVERLOAD] || pol_host_util(hh) > 1.0);
+}
+
+/*
+ * What an overloaded host must be relieved from: the load it will have
+ * once the VMs leaving it are gone, now or at the forecast horizon,
+ * whichever is higher.  Relief to the load of now alone leaves a ramp
+ * that is still rising to strike a few steps later.
+ */
+double pol_relief_util(const struct pol_host *h)
+{
+	return fmax(pol_host_util_after_out(h),
+		    h->fc.util_1h - h->cpu_out / h->cores);
 }
 
 static bool movable(const struct pol_cluster *c, unsigned int v,
@@ -114,7 +126,7 @@ int pol_bestfit_decide(struct pol_policy *p, const struct pol_cluster *c,
 
 	if (!pol_needs_relief(c, h, p->target_util))
 		return 0;
-	excess = (pol_host_util_after_out(hh) - p->target_util) * hh->cores;
+	excess = (pol_relief_util(hh) - p->target_util) * hh->cores;
 	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++) {
 		v = c->vm_list[k];
 		if (!movable(c, v, h))

@@ -628,20 +628,22 @@ static int cmd_predict(const struct cli_opts *o)
 		fprintf(stderr, "policy: %s: %s\n", o->json, strerror(errno));
 	if (js)
 		fprintf(js, "{");
-	printf("%-9s %7s %7s %9s %7s %8s %7s %10s\n", "kind", "alarms",
-	       "true", "precision", "events", "detected", "recall", "lead_s");
+	printf("%-9s %7s %7s %9s %7s %8s %7s %7s %10s\n", "kind", "alarms",
+	       "true", "precision", "events", "detected", "recall", "ahead",
+	       "lead_s");
 	for (k = 0; k < POL_FK_COUNT; k++) {
 		double prec = m.alarms[k] ? (double)m.true_alarms[k] / m.alarms[k] : 0;
 		double rec = m.events[k] ? (double)m.detected[k] / m.events[k] : 0;
+		double ahead = m.events[k] ? (double)m.ahead[k] / m.events[k] : 0;
 		double lead = m.detected[k] ? m.lead_s[k] / m.detected[k] : 0;
 
-		printf("%-9s %7u %7u %9.3f %7u %8u %7.3f %10.0f\n",
+		printf("%-9s %7u %7u %9.3f %7u %8u %7.3f %7.3f %10.0f\n",
 		       pol_fail_kind_name(k), m.alarms[k], m.true_alarms[k], prec,
-		       m.events[k], m.detected[k], rec, lead);
+		       m.events[k], m.detected[k], rec, ahead, lead);
 		if (js)
-			fprintf(js, "%s\n  \"%s\": {\"alarms\": %u, \"precision\": %.4f, \"events\": %u, \"recall\": %.4f, \"mean_lead_s\": %.1f}",
+			fprintf(js, "%s\n  \"%s\": {\"alarms\": %u, \"precision\": %.4f, \"events\": %u, \"recall\": %.4f, \"recall_ahead\": %.4f, \"mean_lead_s\": %.1f}",
 				k ? "," : "", pol_fail_kind_name(k), m.alarms[k],
-				prec, m.events[k], rec, lead);
+				prec, m.events[k], rec, ahead, lead);
 	}
 	if (js) {
 		fprintf(js, "\n}\n");

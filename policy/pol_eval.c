@@ -105,6 +105,7 @@ int pol_predict_eval_day(const struct pol_scenario *scn,
 				first = rec[i].t;
 		if (first >= 0) {
 			acc->detected[e->kind]++;
+			acc->ahead[e->kind] += first < e->struck_s;
 			acc->lead_s[e->kind] += e->struck_s - first;
 		}
 	}

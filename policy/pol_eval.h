@@ -18,6 +18,10 @@ struct pol_pred_metrics {
 	unsigned int true_alarms[POL_FK_COUNT];	/* followed by that failure */
 	unsigned int events[POL_FK_COUNT];	/* failures that struck */
 	unsigned int detected[POL_FK_COUNT];	/* ... with an alarm before */
+	/* ... raised strictly before the strike: a lead-0 alarm (demand
+	 * already above capacity) counts as detected, but nothing can be
+	 * moved in time on it */
+	unsigned int ahead[POL_FK_COUNT];
 	double lead_s[POL_FK_COUNT];		/* sum over detected */
 };
 

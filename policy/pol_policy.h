@@ -72,5 +72,7 @@ int pol_oracle_decide(struct pol_policy *p, const struct pol_cluster *c,
 /* Should VMs still leave h (alarm kind and relief target)? */
 bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 		      double target_util);
+/* Utilisation to relieve an overloaded host from (see pol_baselines.c). */
+double pol_relief_util(const struct pol_host *h);
 
 #endif

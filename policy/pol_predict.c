@@ -25,6 +25,7 @@ void pol_predict_defaults(struct pol_predict_cfg *cfg)
 	cfg->holt_beta = 0.3;
 	cfg->cpu_horizon_s = 3600;
 	cfg->cpu_min_conf = 0.6;
+	cfg->cpu_split = true;
 	cfg->mem_horizon_s = 6 * 3600;
 	cfg->mem_min_t = 5;
 	cfg->ce_min_z = 5;
@@ -130,12 +131,38 @@ double pol_ce_z(const double *ce, unsigned int n, unsigned int recent)
 	return (rec - expct) / sqrt(expct);
 }
 
-static void predict_cpu(const struct pol_predict_cfg *cfg,
-			const struct pol_host *h, unsigned int n,
-			double step_s, struct pol_forecast *fc)
+/* First step within the horizon where level + k * trend + base > 1.0. */
+static unsigned int crossing(double l, double b, double base,
+			     unsigned int kmax)
 {
-	double l, b, sd, z, f;
-	unsigned int k, kmax = (unsigned int)(cfg->cpu_horizon_s / step_s);
+	unsigned int k;
+
+	for (k = 1; k <= kmax; k++)
+		if (base + l + b * k > 1.0)
+			return k;
+	return 0;
+}
+
+/* One-sided confidence that a Holt trend is real: its signal to noise. */
+static double trend_conf(double b, double sd, unsigned int n)
+{
+	return b > 0 ? pol_norm_cdf(b / (sd / sqrt(n) + 1e-3) - 2) : 0;
+}
+
+/*
+ * own: the host's own (non-VM) load, utilisation, or NULL.  VM demand
+ * is noisy and mean-reverting while the host's own load drifts
+ * smoothly, so on the total the noise hides a ramp until it is nearly
+ * over.  Each part's trend is therefore tested on its own: a
+ * significant own-load trend is extrapolated on top of the VMs' level.
+ */
+static void predict_cpu(const struct pol_predict_cfg *cfg,
+			const struct pol_host *h, const double *own,
+			unsigned int n, double step_s, struct pol_forecast *fc)
+{
+	double l, b, sd, lo, bo, sdo, ct, co = 0;
+	unsigned int kt, ko = 0;
+	unsigned int kmax = (unsigned int)(cfg->cpu_horizon_s / step_s);
 	double now = h->cores > 0 ? h->cpu_demand / h->cores : 0;
 
 	if (now > 1.0) {
@@ -150,18 +177,27 @@ static void predict_cpu(const struct pol_predict_cfg *cfg,
 		     &sd))
 		return;
 	fc->util_1h = l + b * kmax;
-	if (b <= 0)
-		return;
-	z = b / (sd / sqrt(n) + 1e-3);
-	fc->conf[POL_FK_OVERLOAD] = pol_norm_cdf(z - 2);
-	for (k = 1; k <= kmax; k++) {
-		f = l + b * k;
-		if (f > 1.0) {
-			fc->ttf_s[POL_FK_OVERLOAD] = k * step_s;
-			fc->alarm[POL_FK_OVERLOAD] =
-				fc->conf[POL_FK_OVERLOAD] >= cfg->cpu_min_conf;
-			return;
+	ct = trend_conf(b, sd, n);
+	kt = b > 0 ? crossing(l, b, 0, kmax) : 0;
+	if (own && !pol_holt(own, n, cfg->holt_alpha, cfg->holt_beta, &lo, &bo,
+			     &sdo)) {
+		co = trend_conf(bo, sdo, n);
+		if (co >= cfg->cpu_min_conf) {
+			/* Holt is linear: l - lo is the VMs' smoothed level */
+			ko = crossing(lo, bo, l - lo, kmax);
+			fc->util_1h = l + bo * kmax;
 		}
+	}
+	if (ko && (!kt || ct < cfg->cpu_min_conf || ko < kt)) {
+		fc->ttf_s[POL_FK_OVERLOAD] = ko * step_s;
+		fc->conf[POL_FK_OVERLOAD] = co;
+		fc->alarm[POL_FK_OVERLOAD] = true;
+	} else if (kt) {
+		fc->ttf_s[POL_FK_OVERLOAD] = kt * step_s;
+		fc->conf[POL_FK_OVERLOAD] = ct;
+		fc->alarm[POL_FK_OVERLOAD] = ct >= cfg->cpu_min_conf;
+	} else {
+		fc->conf[POL_FK_OVERLOAD] = fmax(ct, co);
 	}
 }
 
@@ -203,9 +239,10 @@ static void predict_fault(const struct pol_predict_cfg *cfg,
 	}
 }
 
-void pol_predict_host(const struct pol_predict_cfg *cfg,
-		      const struct pol_host *h, unsigned int n_hist,
-		      double step_s, struct pol_forecast *fc)
+void pol_predict_host_split(const struct pol_predict_cfg *cfg,
+			    const struct pol_host *h, const double *own,
+			    unsigned int n_hist, double step_s,
+			    struct pol_forecast *fc)
 {
 	double best = INFINITY;
 	int k;
@@ -214,7 +251,7 @@ void pol_predict_host(const struct pol_predict_cfg *cfg,
 	fc->kind = -1;
 	if (h->failed)
 		return;
-	predict_cpu(cfg, h, n_hist, step_s, fc);
+	predict_cpu(cfg, h, own, n_hist, step_s, fc);
 	predict_mem(cfg, h, n_hist, step_s, fc);
 	predict_fault(cfg, h, n_hist, fc);
 	for (k = 0; k < POL_FK_COUNT; k++)
@@ -224,12 +261,46 @@ void pol_predict_host(const struct pol_predict_cfg *cfg,
 		}
 }
 
+void pol_predict_host(const struct pol_predict_cfg *cfg,
+		      const struct pol_host *h, unsigned int n_hist,
+		      double step_s, struct pol_forecast *fc)
+{
+	pol_predict_host_split(cfg, h, NULL, n_hist, step_s, fc);
+}
+
+/*
+ * The host's own load = its series minus those of the VMs resident now
+ * (palmd samples both); needs the VM index, else no split.
+ */
+static void own_series(const struct pol_cluster *c, unsigned int h,
+		       double *own)
+{
+	const struct pol_host *hh = &c->hosts[h];
+	unsigned int i, k;
+
+	for (k = 0; k < c->n_hist; k++)
+		own[k] = hh->cpu_hist[k] * hh->cores;
+	for (i = c->vm_start[h]; i < c->vm_start[h + 1]; i++)
+		for (k = 0; k < c->n_hist; k++)
+			own[k] -= c->vms[c->vm_list[i]].cpu_hist[k];
+	/* rounding: a VM-only host has no negative own load */
+	for (k = 0; k < c->n_hist; k++)
+		own[k] = fmax(own[k], 0) / hh->cores;
+}
+
 void pol_predict_cluster(const struct pol_predict_cfg *cfg,
 			 struct pol_cluster *c)
 {
+	double own[POL_HIST];
 	unsigned int h;
 
-	for (h = 0; h < c->n_hosts; h++)
-		pol_predict_host(cfg, &c->hosts[h], c->n_hist, c->step_s,
-				 &c->hosts[h].fc);
+	for (h = 0; h < c->n_hosts; h++) {
+		bool split = cfg->cpu_split && c->vm_start &&
+			     c->hosts[h].cores > 0;
+
+		if (split)
+			own_series(c, h, own);
+		pol_predict_host_split(cfg, &c->hosts[h], split ? own : NULL,
+				       c->n_hist, c->step_s, &c->hosts[h].fc);
+	}
 }

@@ -7,12 +7,15 @@
 #ifndef PALM_POL_PREDICT_H
 #define PALM_POL_PREDICT_H
 
+#include <stdbool.h>
+
 #include "policy/pol_cluster.h"
 
 struct pol_predict_cfg {
 	double holt_alpha, holt_beta;
 	double cpu_horizon_s;	/* alarm if overload forecast within this */
 	double cpu_min_conf;
+	bool cpu_split;		/* test the own (non-VM) load apart */
 	double mem_horizon_s;
 	double mem_min_t;	/* t statistic of the growth slope */
 	double ce_min_z;	/* Poisson z of the recent error count */
@@ -35,6 +38,11 @@ double pol_norm_cdf(double z);
 void pol_predict_host(const struct pol_predict_cfg *cfg,
 		      const struct pol_host *h, unsigned int n_hist,
 		      double step_s, struct pol_forecast *fc);
+/* Same, with the host's own (non-VM) load as its own series (or NULL). */
+void pol_predict_host_split(const struct pol_predict_cfg *cfg,
+			    const struct pol_host *h, const double *own,
+			    unsigned int n_hist, double step_s,
+			    struct pol_forecast *fc);
 void pol_predict_cluster(const struct pol_predict_cfg *cfg,
 			 struct pol_cluster *c);
 

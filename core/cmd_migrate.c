@@ -352,7 +352,13 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 		}
 		cap = known.used_bytes >= 0 && known.used_bytes < ram ?
 		      known.used_bytes : (double)ram;
-		if (!mig_dirty_measure_ebpf(src, known.measure_s, cap, d)) {
+		/* one load of the programs for the measurement and the feed */
+		if (!mig_vcpu_feed_open(&mc->feed, src, d->why_not_ebpf,
+					sizeof(d->why_not_ebpf)) &&
+		    mig_dirty_measure_ebpf(mc->feed.bpf, mc->feed.pid, src,
+					   known.measure_s, cap, d))
+			mig_vcpu_feed_close(&mc->feed);
+		if (d->src == MIG_DIRTY_EBPF) {
 			known.dirty_bps = d->dirty_bps;
 			known.ws_bytes = d->ws_bytes;
 		} else {
@@ -378,21 +384,26 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 }
 
 /*
- * palm's per-pass view of which vCPUs dirty.  Only worth its load when
- * the source has a dirty ring (KVM pushes nothing without one); without
- * it palm decides on query-migrate's whole-guest rate, and says why.
+ * palm's per-pass view of which vCPUs dirty: the programs palm_input
+ * loaded, kept when they measured (KVM pushes nothing without a dirty
+ * ring).  Without it palm decides on query-migrate's whole-guest rate,
+ * and says why.
  */
-static void open_vcpu_feed(struct qmp_client *src, struct migrate_ctl *mc)
+static void keep_vcpu_feed(struct migrate_ctl *mc)
 {
-	if (mc->dirty.src != MIG_DIRTY_EBPF) {
+	if (mc->dirty.src == MIG_DIRTY_GIVEN)
+		snprintf(mc->feed_why, sizeof(mc->feed_why),
+			 "dirty input given: no eBPF attempted");
+	else if (mc->dirty.src != MIG_DIRTY_EBPF)
 		snprintf(mc->feed_why, sizeof(mc->feed_why), "%s",
-			 mc->dirty.src == MIG_DIRTY_GIVEN ?
-				"dirty input given: no eBPF attempted" :
-				mc->dirty.why_not_ebpf);
-	} else if (!mig_vcpu_feed_open(&mc->feed, src, mc->feed_why,
-				       sizeof(mc->feed_why))) {
+			 mc->dirty.why_not_ebpf);
+	else if (!mc->feed.nmap)
+		snprintf(mc->feed_why, sizeof(mc->feed_why),
+			 "more than %d vCPUs", QMP_CTL_MAX_VCPUS);
+	else
 		mc->have_feed = true;
-	}
+	if (mc->dirty.src == MIG_DIRTY_EBPF && !mc->have_feed)
+		mig_vcpu_feed_close(&mc->feed);
 	if (mc->have_feed)
 		qmp_ctl_log(&mc->ctl, -1, "vcpu-feed", 1,
 			    "per-vCPU dirty rates from eBPF on the dirty ring: %d vCPUs, 1 s windows",
@@ -437,7 +448,7 @@ static int setup_controller(const struct migrate_args *a,
 		/* eBPF saw the ring: QEMU can limit per vCPU, palm can tell whom */
 		if (mc->dirty.src == MIG_DIRTY_EBPF)
 			known.want_dirty_limit = true;
-		open_vcpu_feed(src, mc);
+		keep_vcpu_feed(mc);
 	}
 	ret = qmp_ctl_probe_caps(src, dst, &known, &caps, err, sizeof(err));
 	if (ret)
@@ -593,8 +604,7 @@ report:
 		ret = PALMCTL_OK;
 out:
 	json_decref(rep);
-	if (mc.have_feed)
-		mig_vcpu_feed_close(&mc.feed);
+	mig_vcpu_feed_close(&mc.feed);
 	if (w.trace)
 		fclose(w.trace);
 	if (w.have_src_tail)

@@ -11,9 +11,7 @@
 
 #include "core/telemetry/ptel_bpf.h"
 #include "core/telemetry/ptel_dirty.h"
-#include "core/telemetry/ptel_vm.h"
 #include "qmp/qmp_client.h"
-#include "qmp/qmp_ctl_commands.h"
 #include "qmp/qmp_model.h"
 
 #define PAGE_BYTES 4096.0
@@ -68,46 +66,20 @@ int mig_dirty_fit_curve(const uint32_t *t_ms, const uint64_t *pages,
 	return err;
 }
 
-int mig_dirty_measure_ebpf(struct qmp_client *src, int measure_s,
+int mig_dirty_measure_ebpf(struct ptel_bpf *b, pid_t pid,
+			   struct qmp_client *src, int measure_s,
 			   double cap_bytes, struct mig_dirty_source *d)
 {
 	struct ptel_dirty_measure m;
 	uint32_t t_ms[PTEL_CURVE_MAX];
 	uint64_t pages[PTEL_CURVE_MAX];
-	struct ptel_bpf *b = NULL;
-	char why[160] = "";
 	unsigned int i, step_ms;
-	bool kvm = false;
 	int calc_s, err;
-	pid_t pid;
 
 	memset(d, 0, sizeof(*d));
 	d->src = MIG_DIRTY_QMP_SAMPLING;
 	if (measure_s < 1 || measure_s > 60)
 		return -EINVAL;
-	err = qmp_query_kvm_enabled(src, &kvm);
-	if (err || !kvm) {
-		snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf),
-			 "the source does not run under KVM");
-		return -EOPNOTSUPP;
-	}
-	err = ptel_socket_peer_pid(qmp_fd(src), &pid);
-	if (err) {
-		snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf),
-			 "no local QEMU behind the QMP socket: %s", strerror(-err));
-		return err;
-	}
-	err = ptel_bpf_open(PTEL_BPF_DIRTY, &b, why, sizeof(why));
-	if (err) {
-		snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf), "eBPF: %s", why);
-		return err;
-	}
-	if (!(ptel_bpf_groups(b) & PTEL_BPF_DIRTY)) {
-		snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf),
-			 "eBPF: the dirty-ring programs did not load");
-		err = -EOPNOTSUPP;
-		goto out;
-	}
 	/* one window as long as QMP's two; the curve has its halves */
 	calc_s = 2 * measure_s;
 	step_ms = (unsigned int)calc_s * 1000 / (PTEL_CURVE_MAX - 8);
@@ -122,7 +94,7 @@ int mig_dirty_measure_ebpf(struct qmp_client *src, int measure_s,
 		else
 			snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf),
 				 "eBPF dirty ring: %s", strerror(-err));
-		goto out;
+		return err;
 	}
 	for (i = 0; i < m.npoints; i++) {
 		t_ms[i] = m.curve[i].t_ms;
@@ -133,15 +105,13 @@ int mig_dirty_measure_ebpf(struct qmp_client *src, int measure_s,
 	if (err) {
 		snprintf(d->why_not_ebpf, sizeof(d->why_not_ebpf),
 			 "eBPF dirty ring: %u points do not fit", m.npoints);
-		goto out;
+		return err;
 	}
 	d->src = MIG_DIRTY_EBPF;
 	d->window_ms = m.window_ms;
 	d->distinct = m.distinct;
 	d->pushes = m.pushes;
-out:
-	ptel_bpf_close(b);
-	return err;
+	return 0;
 }
 
 const char *mig_dirty_src_name(enum mig_dirty_src src)

@@ -13,7 +13,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+struct ptel_bpf;
 struct qmp_client;
 
 enum mig_dirty_src {
@@ -35,14 +37,16 @@ struct mig_dirty_source {
 };
 
 /*
- * Measures the source's dirtying with eBPF for 2 * measure_s seconds.
+ * Measures the source's dirtying for 2 * measure_s seconds with eBPF on
+ * the dirty-ring programs b has loaded (mig_vcpu_feed_open loads them
+ * and checks the source is a local QEMU under KVM; pid is that QEMU).
  * 0 with d->src == MIG_DIRTY_EBPF and the rate and working set (at most
- * cap_bytes) filled in; -EOPNOTSUPP (or another -errno from the attempt)
- * with the reason in d->why_not_ebpf when eBPF cannot be used: not built
- * in, not root, no BTF, the source is not a local QEMU under KVM with a
- * dirty ring.  The caller then falls back to QMP's measurement.
+ * cap_bytes) filled in; a negative errno with the reason in
+ * d->why_not_ebpf otherwise (QEMU has no dirty ring, the curve does not
+ * fit): the caller then falls back to QMP's measurement.
  */
-int mig_dirty_measure_ebpf(struct qmp_client *src, int measure_s,
+int mig_dirty_measure_ebpf(struct ptel_bpf *b, pid_t pid,
+			   struct qmp_client *src, int measure_s,
 			   double cap_bytes, struct mig_dirty_source *d);
 
 /*

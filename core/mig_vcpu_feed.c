@@ -37,17 +37,16 @@ int mig_vcpu_feed_open(struct mig_vcpu_feed *f, struct qmp_client *src,
 		return err;
 	}
 	err = qmp_query_cpus_fast(src, v, QMP_CTL_MAX_VCPUS, &n);
-	if (err) {
-		snprintf(why, len, "query-cpus-fast: %s",
-			 err == -ENOBUFS ? "more vCPUs than palm maps" :
-					   qmp_last_error(src));
+	if (err && err != -ENOBUFS) {
+		snprintf(why, len, "query-cpus-fast: %s", qmp_last_error(src));
 		return err;
 	}
-	for (i = 0; i < n; i++) {
+	/* a partial map would misplace the dirtying: none at all */
+	for (i = 0; !err && i < n; i++) {
 		f->map_tid[i] = v[i].thread_id;
 		f->map_cpu[i] = v[i].cpu_index;
 	}
-	f->nmap = n;
+	f->nmap = err ? 0 : n;
 	err = ptel_bpf_open(PTEL_BPF_DIRTY, &f->bpf, bpf_why, sizeof(bpf_why));
 	if (!err && !(ptel_bpf_groups(f->bpf) & PTEL_BPF_DIRTY)) {
 		snprintf(bpf_why, sizeof(bpf_why),

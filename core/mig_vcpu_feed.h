@@ -33,9 +33,12 @@ struct mig_vcpu_feed {
 };
 
 /*
- * Loads the dirty-ring programs and maps the source's vCPU threads.
- * 0, or a negative errno with the reason in why (not root, no BTF, not
- * a local QEMU under KVM, ...): the controller then has query-migrate.
+ * Loads the dirty-ring programs and maps the source's vCPU threads; the
+ * same programs serve the pre-start measurement (mig_dirty_measure_ebpf
+ * with f->bpf and f->pid).  0, or a negative errno with the reason in
+ * why (not root, no BTF, not a local QEMU under KVM, ...).  A guest with
+ * more vCPUs than palm maps opens with nmap 0: measurable as a whole,
+ * no per-vCPU rates.
  */
 int mig_vcpu_feed_open(struct mig_vcpu_feed *f, struct qmp_client *src,
 		       char *why, size_t len);

@@ -520,7 +520,7 @@ static void dirty_limit(struct qmp_ctl *ctl, double t, double want_bps,
  * Whether a dirty limit within the allowance can bring the guest under
  * the link, given how close QEMU gets to a limit; says so once if not.
  */
-static bool dirty_limit_can_help(struct qmp_ctl *ctl, double bw,
+static bool dirty_limit_can_help(struct qmp_ctl *ctl, double t, double bw,
 				 double dirty_bps)
 {
 	double reach = fmax(dirty_bps * (1 - ctl->target.max_slowdown),
@@ -528,7 +528,7 @@ static bool dirty_limit_can_help(struct qmp_ctl *ctl, double bw,
 
 	if (reach < bw)
 		return true;
-	qmp_ctl_log(ctl, ctl->last_t, "dirty-limit", 0,
+	qmp_ctl_log(ctl, t, "dirty-limit", 0,
 		    "not used: within the %.0f%% allowance and QEMU's 25 MB/s tolerance the guest would still dirty >= %.1f MiB/s, the link drains %.1f",
 		    ctl->target.max_slowdown * 100, reach / DIRTY_LIMIT_UNIT,
 		    bw / DIRTY_LIMIT_UNIT);
@@ -547,7 +547,7 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		 "remainder needs %.0f ms > %.0f ms allowed at %.1f Mbit/s",
 		 need_ms, cap_ms, bw * 8 / MB);
 	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
-	    !ctl->dirty_limited && dirty_limit_can_help(ctl, bw, dirty_bps)) {
+	    !ctl->dirty_limited && dirty_limit_can_help(ctl, t, bw, dirty_bps)) {
 		ctl->dl_base_bps = dirty_bps;
 		/* the rate that lets passes halve, within the allowance */
 		dirty_limit(ctl, t, fmax(bw * DIRTY_LIMIT_LINK_SHARE,

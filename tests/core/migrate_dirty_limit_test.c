@@ -17,7 +17,6 @@
 #include "tests/lib/palmctl_run.h"
 #include "tests/lib/qemu_proc.h"
 #include "tests/bpf/ptel_kvm_util.h"
-#include "core/telemetry/ptel_bpf.h"
 #include "qmp/qmp_client.h"
 
 #define MAX_PAUSE_MS 300
@@ -33,14 +32,10 @@ FIXTURE_SETUP(dlimit)
 			       .mem = "128M",
 			       .append = "ws=64M rate=max period=10",
 			       .extra = { "-smp", "2", NULL } };
-	struct ptel_bpf *b = NULL;
 	char why[256];
 
-	if (!kvm_available(why, sizeof(why)))
+	if (!ptel_kvm_dirty_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
-	if (ptel_bpf_open(PTEL_BPF_DIRTY, &b, why, sizeof(why)))
-		SKIP(return, "eBPF: %s", why);
-	ptel_bpf_close(b);
 	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, NULL, NULL));
 }
 

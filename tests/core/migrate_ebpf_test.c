@@ -14,7 +14,6 @@
 #include "tests/lib/palmctl_run.h"
 #include "tests/lib/qemu_proc.h"
 #include "tests/bpf/ptel_kvm_util.h"
-#include "core/telemetry/ptel_bpf.h"
 
 #define APPEND "ws=64M rate=20 period=10"
 #define WS_BYTES (64.0 * 1048576)
@@ -28,14 +27,10 @@ FIXTURE_SETUP(ebpf)
 {
 	struct qemu_opts o = { .accel = "kvm,dirty-ring-size=4096",
 			       .mem = "128M", .append = APPEND };
-	struct ptel_bpf *b = NULL;
 	char why[256];
 
-	if (!kvm_available(why, sizeof(why)))
+	if (!ptel_kvm_dirty_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
-	if (ptel_bpf_open(PTEL_BPF_DIRTY, &b, why, sizeof(why)))
-		SKIP(return, "eBPF: %s", why);
-	ptel_bpf_close(b);
 	ASSERT_EQ(0, qemu_start_pair(&self->src, &self->dst, &o, NULL, NULL));
 }
 

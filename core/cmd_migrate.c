@@ -326,6 +326,45 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 }
 
 /*
+ * Non-zero guest RAM, unless given: the model's zero pages cost a header
+ * each, so guessing "all of it" over-predicts an idle guest many times.
+ * Without a sample (QEMU cannot write where palm reads, no info mtree)
+ * palm goes on with all of RAM and says why.
+ */
+static void sample_used(struct qmp_client *src, struct qmp_ctl_known *known,
+			struct migrate_ctl *mc)
+{
+	struct qmp_ram_sample *rs = &mc->ram_sample;
+	const char *dir = getenv("TMPDIR");
+	char why[240];
+
+	if (known->used_bytes >= 0) {
+		mc->used_given = true;
+		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
+			 "given (--guest-used)");
+		return;
+	}
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (qmp_ram_sample_used(src, dir, rs, why, sizeof(why))) {
+		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
+			 "not sampled (%s): all of RAM assumed", why);
+		qmp_ctl_log(&mc->ctl, -1, "guest-used", 0, "%s",
+			    mc->ram_sample_why);
+		return;
+	}
+	mc->have_ram_sample = true;
+	known->used_bytes = rs->used_bytes;
+	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
+		 "%.1f MiB of %.1f MiB non-zero (pmemsave sample: %u chunks, %llu of %llu pages non-zero)",
+		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0,
+		 rs->chunks, (unsigned long long)rs->nonzero_pages,
+		 (unsigned long long)rs->pages);
+	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
+		    mc->ram_sample_why);
+}
+
+/*
  * palm's model input: the dirty rate and working set given, else measured
  * with eBPF on the source's dirty ring, else by qmp_ctl_probe_input's
  * calc-dirty-rate windows.  The source goes to the log and the report.
@@ -342,6 +381,7 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 	int ret;
 
 	memset(d, 0, sizeof(*d));
+	sample_used(src, &known, mc);
 	if (known.dirty_bps >= 0 && known.ws_bytes >= 0) {
 		d->src = MIG_DIRTY_GIVEN;
 	} else {

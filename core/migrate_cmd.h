@@ -16,6 +16,7 @@
 #include "core/mig_dirty_source.h"
 #include "core/mig_vcpu_feed.h"
 #include "qmp/qmp_ctl.h"
+#include "qmp/qmp_ram_sample.h"
 #include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_migration.h"
 #include "qmp/qmp_model.h"
@@ -54,6 +55,10 @@ struct migrate_ctl {
 	struct mig_vcpu_feed feed;	/* palm: per-vCPU rates while it runs */
 	bool have_feed;
 	char feed_why[200];		/* why there is no feed */
+	struct qmp_ram_sample ram_sample; /* palm: non-zero RAM, sampled */
+	bool have_ram_sample;
+	bool used_given;		/* --guest-used: no sample */
+	char ram_sample_why[300];	/* why not sampled, or why it failed */
 };
 
 /* What the idle and progress hooks need while the migration runs. */

@@ -89,6 +89,25 @@ static json_t *dirty_input_json(const struct mig_dirty_source *d)
 	return o;
 }
 
+/* Where the model's non-zero RAM came from. */
+static json_t *guest_used_json(const struct migrate_ctl *mc)
+{
+	const struct qmp_ram_sample *rs = &mc->ram_sample;
+
+	if (!mc->have_ram_sample)
+		return json_pack("{s:s, s:s}", "source",
+				 mc->used_given ? "given" : "none",
+				 "description", mc->ram_sample_why);
+	return json_pack("{s:s, s:f, s:I, s:i, s:I, s:I, s:s}",
+			 "source", "pmemsave-sample",
+			 "used_bytes", rs->used_bytes,
+			 "mapped_bytes", (json_int_t)rs->mapped_bytes,
+			 "chunks", (int)rs->chunks,
+			 "pages", (json_int_t)rs->pages,
+			 "nonzero_pages", (json_int_t)rs->nonzero_pages,
+			 "description", mc->ram_sample_why);
+}
+
 /* What the per-pass eBPF feed saw: how many windows, and the last one. */
 static json_t *vcpu_feed_json(const struct migrate_ctl *mc)
 {
@@ -133,8 +152,10 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 		json_object_set_new(rep, "prediction", prediction_json(mc));
 	if (mc->have_dirty)
 		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
-	if (a->kind == QMP_CTL_PALM)
+	if (a->kind == QMP_CTL_PALM) {
+		json_object_set_new(rep, "guest_used", guest_used_json(mc));
 		json_object_set_new(rep, "vcpu_dirty", vcpu_feed_json(mc));
+	}
 	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));
 	if (mc->ctl.log_dropped)
 		json_object_set_new(rep, "decisions_dropped",

@@ -585,3 +585,50 @@ int qmp_send_key(struct qmp_client *c, const char *qcode)
 		return bad_arg(c, "send-key", "key (not UTF-8)");
 	return exec_empty(c, "send-key", args);
 }
+
+int qmp_pmemsave(struct qmp_client *c, uint64_t addr, uint64_t size,
+		 const char *path)
+{
+	json_t *args;
+
+	if (!path || !*path)
+		return bad_arg(c, "pmemsave", "filename");
+	if (!size || addr > INT64_MAX || size > INT64_MAX)
+		return bad_arg(c, "pmemsave", "range");
+	args = json_pack("{s:I, s:I, s:s}", "val", (json_int_t)addr, "size",
+			 (json_int_t)size, "filename", path);
+	if (!args)
+		return bad_arg(c, "pmemsave", "filename (not UTF-8)");
+	return exec_empty(c, "pmemsave", args);
+}
+
+int qmp_hmp(struct qmp_client *c, const char *cmdline, char **text)
+{
+	json_t *args, *ret = NULL;
+	int r;
+
+	*text = NULL;
+	if (!cmdline || !*cmdline)
+		return bad_arg(c, "human-monitor-command", "command-line");
+	args = json_pack("{s:s}", "command-line", cmdline);
+	if (!args)
+		return bad_arg(c, "human-monitor-command",
+			       "command-line (not UTF-8)");
+	r = qmp_execute(c, "human-monitor-command", args, 0, &ret);
+	if (r)
+		goto out;
+	if (!json_is_string(ret)) {
+		qmp_set_error(c, "human-monitor-command: reply is %s, not a string",
+			      qmp_json_type(ret));
+		r = -EPROTO;
+		goto out;
+	}
+	*text = strdup(json_string_value(ret));
+	if (!*text) {
+		qmp_set_error(c, "human-monitor-command: out of memory");
+		r = -ENOMEM;
+	}
+out:
+	json_decref(ret);
+	return r;
+}

@@ -103,4 +103,13 @@ int qmp_cont(struct qmp_client *c);
 /* One key press by QKeyCode name ("v", "ret", "shift", ...). */
 int qmp_send_key(struct qmp_client *c, const char *qcode);
 
+/* Guest-physical [addr, addr + size) to a file QEMU opens itself. */
+int qmp_pmemsave(struct qmp_client *c, uint64_t addr, uint64_t size,
+		 const char *path);
+/*
+ * A human monitor command; *text (free() it) is its output.  For what
+ * QMP has no command for (info mtree): the text is HMP's, parse with care.
+ */
+int qmp_hmp(struct qmp_client *c, const char *cmdline, char **text);
+
 #endif /* PALM_QMP_COMMANDS_H */

@@ -54,7 +54,7 @@ static void log_input(const json_t *rep)
 TEST_F_TIMEOUT(ebpf, predict_uses_ebpf_rate, 60)
 {
 	struct guest_heartbeat a = { 0 }, b = { 0 };
-	double guest_rate, rate, ws;
+	double guest_rate, rate, ws, used;
 	char uri[64];
 	json_t *rep;
 
@@ -90,6 +90,15 @@ TEST_F_TIMEOUT(ebpf, predict_uses_ebpf_rate, 60)
 	EXPECT_LT(fabs(report_num(json_object_get(rep, "prediction"), "input",
 				  "dirty_bytes_per_s") - rate * 4096 * 1000),
 		  1.0);
+	/* nothing said of the guest's RAM: palm sampled it (64 MiB written,
+	 * plus the guest's own few hundred KiB) and planned with it */
+	EXPECT_STREQ("pmemsave-sample", report_str(rep, "guest_used", "source"));
+	used = report_num(rep, "guest_used", "used_bytes");
+	TH_LOG("guest used: %s", report_str(rep, "guest_used", "description"));
+	EXPECT_GT(used, WS_BYTES * 0.95);
+	EXPECT_LT(used, WS_BYTES + 4.0 * 1048576);
+	EXPECT_EQ(used, report_num(json_object_get(rep, "prediction"), "input",
+				   "used_bytes"));
 	json_decref(rep);
 }
 

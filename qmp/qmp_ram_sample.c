@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Non-zero guest RAM from a pmemsave sample; see qmp_ram_sample.h. */
+#include "qmp/qmp_ram_sample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qmp/qmp_commands.h"
+
+#define PAGE_BYTES	4096u
+#define CHUNK_BYTES	(64u * 1024)
+#define MIN_CHUNKS	64u
+#define MAX_CHUNKS	1024u
+/* one chunk per 512 KiB of RAM between the bounds: 1/8 of a small guest */
+#define BYTES_PER_CHUNK	(512u * 1024)
+#define SAMPLE_SEED	0x9e3779b97f4a7c15ull
+
+/* One line of the text, without its newline; false at the end. */
+static bool next_line(const char **p, const char *end, const char **line,
+		      size_t *len)
+{
+	const char *nl;
+
+	if (*p >= end)
+		return false;
+	*line = *p;
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	*len = (size_t)((nl ? nl : end) - *p);
+	*p = nl ? nl + 1 : end;
+	return true;
+}
+
+static bool starts_with(const char *line, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && !memcmp(line, prefix, n);
+}
+
+/*
+ * "  0000000000100000-0000000007ffffff (prio 0, ram): pc.ram ...": true
+ * and the range for RAM or ROM backed by host memory ("ram", "rom");
+ * false for anything else (i/o, romd, alias lines of other formats).
+ */
+static bool parse_range(const char *line, size_t len, uint64_t *start,
+			uint64_t *last, bool *is_ram)
+{
+	char buf[160], type[16];
+	int prio, used = 0;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (sscanf(buf, " %" SCNx64 "-%" SCNx64 " (prio %d, %15[^)]):%n",
+		   start, last, &prio, type, &used) != 4 || !used)
+		return false;
+	*is_ram = !strcmp(type, "ram") || !strcmp(type, "rom");
+	return true;
+}
+
+int qmp_ram_map_parse(const char *text, size_t len, struct qmp_ram_map *map,
+		      char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *line;
+	uint64_t start, last, prev_end = 0;
+	bool in_view = false, is_memory = false, is_ram;
+	size_t n;
+
+	memset(map, 0, sizeof(*map));
+	while (next_line(&p, end, &line, &n)) {
+		if (starts_with(line, n, "FlatView ")) {
+			if (is_memory)
+				break;
+			in_view = true;
+			continue;
+		}
+		if (!in_view)
+			continue;
+		if (starts_with(line, n, " AS \"memory\""))
+			is_memory = true;
+		if (!is_memory || !parse_range(line, n, &start, &last, &is_ram) ||
+		    !is_ram)
+			continue;
+		if (last < start || (map->n && start < prev_end)) {
+			snprintf(err, errlen,
+				 "info mtree: range %#" PRIx64 "-%#" PRIx64
+				 " out of order or reversed", start, last);
+			return -EINVAL;
+		}
+		if (last - start >= UINT64_MAX - map->bytes) {
+			snprintf(err, errlen, "info mtree: RAM size overflows");
+			return -EINVAL;
+		}
+		if (map->n == QMP_RAM_MAX_RANGES) {
+			snprintf(err, errlen, "info mtree: more than %d RAM ranges",
+				 QMP_RAM_MAX_RANGES);
+			return -E2BIG;
+		}
+		map->r[map->n].start = start;
+		map->r[map->n].size = last - start + 1;
+		map->bytes += map->r[map->n].size;
+		map->n++;
+		prev_end = last + 1;
+		/* the last range may end at 2^64 - 1; nothing follows it */
+		if (!prev_end)
+			break;
+	}
+	if (!map->n) {
+		snprintf(err, errlen, "info mtree: no RAM in address space \"memory\"");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* splitmix64: a fixed seed gives the same places on every run */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Offset off into the concatenated ranges: a guest address and how much
+ * of the range is left from there. */
+static void map_locate(const struct qmp_ram_map *map, uint64_t off,
+		       uint64_t *addr, uint64_t *room)
+{
+	unsigned int i;
+
+	for (i = 0; i + 1 < map->n && off >= map->r[i].size; i++)
+		off -= map->r[i].size;
+	*addr = map->r[i].start + off;
+	*room = map->r[i].size - off;
+}
+
+static bool page_is_zero(const unsigned char *p)
+{
+	static const unsigned char zero[PAGE_BYTES];
+
+	return !memcmp(p, zero, PAGE_BYTES);
+}
+
+int qmp_ram_sample_used(struct qmp_client *c, const char *dir,
+			struct qmp_ram_sample *s, char *err, size_t errlen)
+{
+	unsigned char *buf = NULL;
+	char *mtree = NULL, path[256];
+	struct qmp_ram_map map;
+	uint64_t seed = SAMPLE_SEED, total, lo, hi, off, addr, room, len;
+	double used = 0;
+	unsigned int i, k, chunks, pages, nonzero;
+	int fd = -1, ret;
+	ssize_t got;
+
+	memset(s, 0, sizeof(*s));
+	ret = qmp_hmp(c, "info mtree -f", &mtree);
+	if (ret) {
+		snprintf(err, errlen, "info mtree: %s", qmp_last_error(c));
+		goto out;
+	}
+	ret = qmp_ram_map_parse(mtree, strlen(mtree), &map, err, errlen);
+	if (ret)
+		goto out;
+	total = map.bytes;
+	chunks = (unsigned int)(total / BYTES_PER_CHUNK < MIN_CHUNKS ? MIN_CHUNKS :
+				total / BYTES_PER_CHUNK > MAX_CHUNKS ? MAX_CHUNKS :
+				total / BYTES_PER_CHUNK);
+	if (snprintf(path, sizeof(path), "%s/palm-ramsample.XXXXXX", dir) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "sample directory name too long");
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	buf = malloc(CHUNK_BYTES);
+	fd = buf ? mkstemp(path) : -1;
+	if (fd < 0) {
+		ret = buf ? -errno : -ENOMEM;
+		snprintf(err, errlen, "sample file in %s: %s", dir, strerror(-ret));
+		goto out;
+	}
+	for (i = 0; i < chunks; i++) {
+		lo = total / chunks * i + (total % chunks) * i / chunks;
+		hi = total / chunks * (i + 1) + (total % chunks) * (i + 1) / chunks;
+		len = hi - lo < CHUNK_BYTES ? hi - lo : CHUNK_BYTES;
+		off = lo + rng_next(&seed) % (hi - lo - len + 1);
+		off &= ~(uint64_t)(PAGE_BYTES - 1);
+		map_locate(&map, off, &addr, &room);
+		if (len > room)
+			len = room;
+		len &= ~(uint64_t)(PAGE_BYTES - 1);
+		if (!len)
+			continue;
+		ret = qmp_pmemsave(c, addr, len, path);
+		if (ret) {
+			snprintf(err, errlen, "pmemsave: %s", qmp_last_error(c));
+			goto out;
+		}
+		/* QEMU truncates and rewrites the file we made */
+		got = pread(fd, buf, len, 0);
+		if (got != (ssize_t)len) {
+			snprintf(err, errlen,
+				 "pmemsave wrote %zd of %" PRIu64 " bytes to %s where palm reads: QEMU on another host or in another mount namespace?",
+				 got, len, path);
+			ret = -EIO;
+			goto out;
+		}
+		pages = (unsigned int)(len / PAGE_BYTES);
+		nonzero = 0;
+		for (k = 0; k < pages; k++)
+			nonzero += !page_is_zero(buf + (size_t)k * PAGE_BYTES);
+		/* the chunk stands for its whole stratum */
+		used += (double)nonzero / pages * (double)(hi - lo);
+		s->pages += pages;
+		s->nonzero_pages += nonzero;
+		s->chunks++;
+	}
+	s->mapped_bytes = total;
+	s->used_bytes = used;
+	ret = 0;
+out:
+	if (fd >= 0) {
+		unlink(path);
+		close(fd);
+	}
+	free(buf);
+	free(mtree);
+	return ret;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * How much of a guest's RAM is not zero, from a stratified sample read
+ * with pmemsave.  The pre-copy model needs it (QEMU sends a zero page as
+ * a few header bytes) and an operator rarely knows it: a guest that was
+ * given 16 GiB may have touched 2.
+ *
+ * Where the RAM is comes from the flat view of the "memory" address
+ * space (HMP `info mtree -f`: QMP has no command for it); only RAM and
+ * ROM ranges are read, never device memory, whose reads have effects.
+ */
+#ifndef PALM_QMP_RAM_SAMPLE_H
+#define PALM_QMP_RAM_SAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qmp/qmp_client.h"
+
+#define QMP_RAM_MAX_RANGES	64
+
+struct qmp_ram_range {
+	uint64_t start;
+	uint64_t size;
+};
+
+struct qmp_ram_map {
+	struct qmp_ram_range r[QMP_RAM_MAX_RANGES];
+	unsigned int n;
+	uint64_t bytes;		/* sum of the sizes */
+};
+
+/*
+ * The RAM and ROM ranges of the first flat view that serves address
+ * space "memory", in the order given (ascending, not overlapping, else
+ * -EINVAL).  -ENOENT when the text has no such view or it has no RAM,
+ * -E2BIG beyond QMP_RAM_MAX_RANGES ranges.  err says what was wrong.
+ */
+int qmp_ram_map_parse(const char *text, size_t len, struct qmp_ram_map *map,
+		      char *err, size_t errlen);
+
+struct qmp_ram_sample {
+	uint64_t mapped_bytes;	/* the RAM the sample is spread over */
+	unsigned int chunks;	/* pmemsave reads, one per stratum */
+	uint64_t pages;		/* 4 KiB pages read */
+	uint64_t nonzero_pages;
+	double used_bytes;	/* estimated non-zero bytes of mapped_bytes */
+};
+
+/*
+ * Reads up to 1024 chunks of 64 KiB, one at a random place in each of
+ * equal strata of the guest's RAM, through files under dir (QEMU writes
+ * them: it must see the same dir, as on the same host and mount
+ * namespace), and estimates the non-zero bytes.  Deterministic: the
+ * places come from a fixed seed.
+ */
+int qmp_ram_sample_used(struct qmp_client *c, const char *dir,
+			struct qmp_ram_sample *s, char *err, size_t errlen);
+
+#endif /* PALM_QMP_RAM_SAMPLE_H */

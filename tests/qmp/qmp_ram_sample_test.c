@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * palm's estimate of non-zero guest RAM: the `info mtree -f` parser on
+ * QEMU 7.2's own output and on malformed text, and the sample against a
+ * full count of the same guest's RAM (every page read with pmemsave)
+ * with palm's test guest, whose working set is known.  The QEMU part
+ * skips when QEMU is missing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/lib/harness.h"
+#include "tests/lib/qemu_proc.h"
+#include "qmp/qmp_commands.h"
+#include "qmp/qmp_ram_sample.h"
+
+/* Recorded from QEMU 7.2, -m 128M -machine pc, with palm's guest. */
+static const char mtree_72[] =
+	"FlatView #0\n"
+	" AS \"memory\", root: system\n"
+	" AS \"cpu-memory-0\", root: system\n"
+	" Root memory region: system\n"
+	"  0000000000000000-00000000000c2fff (prio 0, ram): pc.ram\n"
+	"  00000000000c3000-00000000000e7fff (prio 0, rom): pc.ram @00000000000c3000\n"
+	"  00000000000e8000-00000000000effff (prio 0, ram): pc.ram @00000000000e8000\n"
+	"  00000000000f0000-00000000000fffff (prio 0, rom): pc.ram @00000000000f0000\n"
+	"  0000000000100000-0000000007ffffff (prio 0, ram): pc.ram @0000000000100000\n"
+	"  00000000fec00000-00000000fec00fff (prio 0, i/o): ioapic\n"
+	"  00000000fed00000-00000000fed003ff (prio 0, i/o): hpet\n"
+	"  00000000fee00000-00000000feefffff (prio 4096, i/o): apic-msi\n"
+	"  00000000fffc0000-00000000ffffffff (prio 0, rom): pc.bios\n"
+	"\n"
+	"FlatView #1\n"
+	" AS \"I/O\", root: io\n"
+	" Root memory region: io\n"
+	"  0000000000000000-0000000000000007 (prio 0, i/o): dma-chan\n";
+
+static int parse(const char *text, struct qmp_ram_map *m, char *err,
+		 size_t len)
+{
+	return qmp_ram_map_parse(text, strlen(text), m, err, len);
+}
+
+TEST(parse_qemu_72)
+{
+	struct qmp_ram_map m;
+	char err[160];
+
+	ASSERT_EQ(0, parse(mtree_72, &m, err, sizeof(err)));
+	/* five pieces of pc.ram and the BIOS ROM; no device memory */
+	ASSERT_EQ(6, m.n);
+	EXPECT_EQ(0x0ull, m.r[0].start);
+	EXPECT_EQ(0xc3000ull, m.r[0].size);
+	EXPECT_EQ(0x100000ull, m.r[4].start);
+	EXPECT_EQ(0xfffc0000ull, m.r[5].start);
+	EXPECT_EQ(128ull * 1048576 + 256 * 1024, m.bytes);
+}
+
+TEST(parse_only_the_memory_view)
+{
+	static const char text[] =
+		"FlatView #0\n AS \"I/O\", root: io\n"
+		"  0000000000000000-0000000000000fff (prio 0, ram): not-this\n"
+		"\nFlatView #1\n AS \"memory\", root: system\n"
+		"  0000000000000000-0000000000ffffff (prio 0, ram): pc.ram\n"
+		"  0000000001000000-0000000001ffffff (prio 0, romd): flash\n"
+		"\nFlatView #2\n AS \"cpu-smm-0\", root: memory\n"
+		"  0000000000000000-00000000ffffffff (prio 0, ram): smm\n";
+	struct qmp_ram_map m;
+	char err[160];
+
+	ASSERT_EQ(0, parse(text, &m, err, sizeof(err)));
+	ASSERT_EQ(1, m.n);
+	EXPECT_EQ(16ull * 1048576, m.bytes);
+}
+
+TEST(parse_rejects_bad_maps)
+{
+	static const char *const bad[] = {
+		/* no "memory" address space */
+		"FlatView #0\n AS \"I/O\", root: io\n"
+		"  0000000000000000-0000000000000fff (prio 0, ram): x\n",
+		/* memory without RAM */
+		"FlatView #0\n AS \"memory\", root: system\n"
+		"  00000000fec00000-00000000fec00fff (prio 0, i/o): ioapic\n",
+		/* reversed range */
+		"FlatView #0\n AS \"memory\", root: system\n"
+		"  0000000000002000-0000000000000fff (prio 0, ram): x\n",
+		/* overlapping ranges */
+		"FlatView #0\n AS \"memory\", root: system\n"
+		"  0000000000000000-0000000000001fff (prio 0, ram): x\n"
+		"  0000000000001000-0000000000002fff (prio 0, ram): y\n",
+		/* RAM sizes that overflow */
+		"FlatView #0\n AS \"memory\", root: system\n"
+		"  0000000000000000-fffffffffffffffe (prio 0, ram): x\n"
+		"  ffffffffffffffff-ffffffffffffffff (prio 0, ram): y\n",
+		"",
+		"FlatView",
+	};
+	struct qmp_ram_map m;
+	char err[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		EXPECT_GT(0, parse(bad[i], &m, err, sizeof(err)));
+		EXPECT_NE(0, err[0]);
+	}
+}
+
+TEST(parse_bounds_the_range_count)
+{
+	char *text = malloc(64 * 1024), *p;
+	struct qmp_ram_map m;
+	char err[160];
+	int i;
+
+	ASSERT_NE_NULL(text);
+	p = text + sprintf(text, "FlatView #0\n AS \"memory\", root: system\n");
+	for (i = 0; i <= QMP_RAM_MAX_RANGES; i++)
+		p += sprintf(p, "  %016x-%016x (prio 0, ram): r%d\n",
+			     i * 0x2000, i * 0x2000 + 0xfff, i);
+	EXPECT_EQ(-E2BIG, parse(text, &m, err, sizeof(err)));
+	free(text);
+}
+
+FIXTURE(guest) {
+	struct qemu_proc vm;
+};
+
+FIXTURE_SETUP(guest)
+{
+	char why[256];
+
+	if (!qemu_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	qemu_stop(&self->vm);
+}
+
+/* Every page of the mapped RAM, through the test's own monitor. */
+static int count_nonzero(struct qmp_client *mon, const struct qmp_ram_map *m,
+			 const char *path, uint64_t *nonzero)
+{
+	static const unsigned char zero[4096];
+	unsigned char page[4096];
+	unsigned int i;
+	int fd, ret = 0;
+
+	*nonzero = 0;
+	for (i = 0; i < m->n && !ret; i++) {
+		ret = qmp_pmemsave(mon, m->r[i].start, m->r[i].size, path);
+		if (ret)
+			break;
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -errno;
+		while (read(fd, page, sizeof(page)) == (ssize_t)sizeof(page))
+			*nonzero += !!memcmp(page, zero, sizeof(page));
+		close(fd);
+	}
+	unlink(path);
+	return ret;
+}
+
+static void check_guest(struct th_run *_run,
+			struct qemu_proc *vm, const char *append,
+			double ws_bytes)
+{
+	struct qemu_opts o = { .mem = "128M", .append = append };
+	struct qmp_ram_sample s;
+	struct qmp_ram_map m;
+	struct qmp_client *mon;
+	char line[256], err[256], path[160], *text = NULL;
+	uint64_t nonzero;
+	long off = 0;
+	double truth;
+
+	ASSERT_EQ(0, qemu_start(vm, &o));
+	ASSERT_EQ(0, qemu_wait_line(vm, "ready", &off, line, sizeof(line),
+				    30000));
+	mon = qemu_monitor(vm);
+	ASSERT_NE_NULL(mon);
+	ASSERT_EQ(0, qmp_ram_sample_used(mon, vm->dir, &s, err, sizeof(err)));
+	TH_LOG("sample: %.2f MiB non-zero, %u chunks, %llu of %llu pages",
+	       s.used_bytes / 1048576, s.chunks,
+	       (unsigned long long)s.nonzero_pages,
+	       (unsigned long long)s.pages);
+	ASSERT_EQ(0, qmp_hmp(mon, "info mtree -f", &text));
+	ASSERT_EQ(0, qmp_ram_map_parse(text, strlen(text), &m, err,
+				       sizeof(err)));
+	free(text);
+	snprintf(path, sizeof(path), "%s/all.bin", vm->dir);
+	ASSERT_EQ(0, count_nonzero(mon, &m, path, &nonzero));
+	truth = (double)nonzero * 4096;
+	TH_LOG("every page: %.2f MiB non-zero", truth / 1048576);
+	/* the guest filled its working set with non-zero words */
+	EXPECT_GE(truth, ws_bytes);
+	EXPECT_EQ(m.bytes, s.mapped_bytes);
+	/* within 5 % of the full count, from 1/8 of the pages */
+	EXPECT_LE(s.used_bytes, truth * 1.05);
+	EXPECT_GE(s.used_bytes, truth * 0.95);
+}
+
+TEST_F_TIMEOUT(guest, sample_matches_full_count_16m, 60)
+{
+	check_guest(_run, &self->vm, "ws=16M rate=1", 16.0 * 1048576);
+}
+
+TEST_F_TIMEOUT(guest, sample_matches_full_count_48m, 60)
+{
+	check_guest(_run, &self->vm, "ws=48M rate=1 pattern=hotcold",
+		    48.0 * 1048576);
+}
+
+TEST_F_TIMEOUT(guest, unreadable_dir_is_a_clear_error, 60)
+{
+	struct qemu_opts o = { .mem = "128M", .append = "ws=1M rate=1" };
+	struct qmp_ram_sample s;
+	struct qmp_client *mon;
+	char err[256] = "";
+
+	ASSERT_EQ(0, qemu_start(&self->vm, &o));
+	mon = qemu_monitor(&self->vm);
+	ASSERT_NE_NULL(mon);
+	EXPECT_EQ(-ENOENT, qmp_ram_sample_used(mon, "/nonexistent/palm", &s,
+					       err, sizeof(err)));
+	EXPECT_NE_NULL(strstr(err, "/nonexistent/palm"));
+	EXPECT_EQ(0, s.chunks);
+}
+

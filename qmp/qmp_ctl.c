@@ -132,8 +132,14 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		lim = t->max_pause_ms - ctl->coef.downtime_fixed_ms -
 		      ctl->coef.pause_fixed_ms;
 		s->downtime_ms = lim >= 1 ? (int64_t)lim : 1;
+		/*
+		 * QEMU's own cap (32 MiB/s in 7.2) is nobody's choice and,
+		 * with the link unknown, no better one exists: lift it as
+		 * libvirt does.
+		 */
+		s->bandwidth_bps = LIBVIRT_UNLIMITED_BPS;
 		qmp_ctl_log(ctl, -1, "plan", s->downtime_ms,
-			    "no measurements: downtime limit %lld ms from the %.0f ms pause target, refined from the first pass",
+			    "no measurements: downtime limit %lld ms from the %.0f ms pause target, refined from the first pass; link rate unknown: max-bandwidth unlimited (not QEMU's default cap)",
 			    (long long)s->downtime_ms, t->max_pause_ms);
 		ctl->downtime_ms = s->downtime_ms;
 		return 0;

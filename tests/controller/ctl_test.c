@@ -497,3 +497,32 @@ TEST(palm_refuses_an_infeasible_target_before_the_start)
 	EXPECT_TRUE(s.postcopy);
 	EXPECT_EQ(QMP_MODEL_POSTCOPY, ctl.plan.mode);
 }
+
+/*
+ * palm with the link rate unknown: no model, a downtime limit from the
+ * pause target, and QEMU's default bandwidth cap (32 MiB/s in 7.2)
+ * lifted; with the link known, the cap is the link's goodput.
+ */
+TEST(palm_lifts_qemus_bandwidth_cap_when_the_link_is_unknown)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .auto_converge = true, .postcopy = true, .nvcpu = 1 };
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 17 * MIB,
+		.ws_bytes = 16 * MIB, .dirty_bps = 0, .link_bps = 1e9 / 8,
+	};
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &target300);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, NULL, &caps, &s));
+	EXPECT_LT(32LL << 20, s.bandwidth_bps);
+	EXPECT_LT(0, s.downtime_ms);
+	EXPECT_GE(300, s.downtime_ms);
+	EXPECT_NE_NULL(strstr(ctl.log[ctl.nlog - 1].why, "unlimited"));
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &target300);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_EQ((int64_t)ctl.plan.pred.goodput_bps, s.bandwidth_bps);
+	EXPECT_GE((int64_t)(1e9 / 8), s.bandwidth_bps);
+}

@@ -591,6 +591,34 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 					   ", no slowdown allowed");
 }
 
+/*
+ * Passes that shrink too slowly to finish in time are as stuck as passes
+ * that do not shrink: at the last pass's ratio r the passes still to go
+ * cost at most remainder / bw / (1 - r); post-copy then needs about one
+ * remainder's time too, so escalate while that still fits.
+ */
+static bool too_slow(struct qmp_ctl *ctl, double t, double bw)
+{
+	double r, left_s;
+
+	if (ctl->passes_seen < 2 || !(ctl->pass_dirty[0] > 0) ||
+	    !(ctl->target.max_total_s > 0))
+		return false;
+	r = ctl->pass_dirty[1] / ctl->pass_dirty[0];
+	if (r >= 1)
+		return false;	/* not shrinking: the stuck count decides */
+	left_s = ctl->pass_dirty[1] / bw / (1 - r);
+	if (t + left_s + ctl->pass_dirty[1] / bw <= ctl->target.max_total_s)
+		return false;
+	if (ctl->too_slow_logged)
+		return true;
+	ctl->too_slow_logged = true;
+	qmp_ctl_log(ctl, t, "too-slow", left_s,
+		    "passes shrink to %.0f%% each: %.1f s more of pre-copy would end at %.1f s, the target is %.1f s",
+		    r * 100, left_s, t + left_s, ctl->target.max_total_s);
+	return true;
+}
+
 static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 		      double t, struct qmp_ctl_action *a)
 {
@@ -691,14 +719,26 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 	need_ms = next / bw * 1000 * (1 + REMAINDER_MARGIN);
 
 	if (new_pass) {
-		bool shrinking = ctl->passes_seen < 2 ||
-				 ctl->pass_dirty[1] < SHRINK_RATIO * ctl->pass_dirty[0];
+		/*
+		 * Progress is a remainder below the best so far: against the
+		 * last pass alone, a remainder that hovers (up one pass, down
+		 * the next) looks like shrinking every other pass for ever.
+		 */
+		bool shrinking;
+
+		if (ctl->passes_seen >= 2 &&
+		    (ctl->pass_dirty_best <= 0 ||
+		     ctl->pass_dirty[0] < ctl->pass_dirty_best))
+			ctl->pass_dirty_best = ctl->pass_dirty[0];
+		shrinking = ctl->passes_seen < 2 ||
+			    ctl->pass_dirty[1] < SHRINK_RATIO * ctl->pass_dirty_best;
 
 		if (need_ms > cap_ms && !shrinking)
 			ctl->stuck_passes++;
 		else
 			ctl->stuck_passes = 0;
-		if (ctl->stuck_passes >= STUCK_PASSES) {
+		if (ctl->stuck_passes >= STUCK_PASSES ||
+		    (need_ms > cap_ms && too_slow(ctl, t, bw))) {
 			escalate(ctl, t, bw, need_ms, cap_ms, dirty_bps, a);
 			if (a->cancel || a->start_postcopy)
 				return;

@@ -112,6 +112,8 @@ struct qmp_ctl {
 	uint64_t sync_count;
 	double pass_start_t;
 	double pass_dirty[2];		/* remainder at the last two syncs */
+	double pass_dirty_best;		/* smallest remainder before the last */
+	bool too_slow_logged;
 	int passes_seen;
 	int stuck_passes;
 	int64_t downtime_ms;		/* what QEMU has now */

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"                        palm measures them: eBPF on the KVM dirty ring\n"
 		"                        (root, a local QEMU with -accel kvm,dirty-ring-size=N,\n"
 		"                        ~2 s), else calc-dirty-rate (~3 s)\n"
-		"  --guest-used SIZE     non-zero RAM (default: all of it)\n"
+		"  --guest-used SIZE     non-zero RAM (default: sampled with pmemsave)\n"
 		"  --measure-s N         dirty-rate measurement window (default 1)\n"
 		"  --dirty-limit         the source runs KVM with a dirty ring: palm may use\n"
 		"                        set-vcpu-dirty-limit\n"

@@ -130,6 +130,7 @@ TEST(parse_bounds_the_range_count)
 
 FIXTURE(guest) {
 	struct qemu_proc vm;
+	struct qmp_client *mon;
 };
 
 FIXTURE_SETUP(guest)
@@ -142,6 +143,8 @@ FIXTURE_SETUP(guest)
 
 FIXTURE_TEARDOWN(guest)
 {
+	if (self->mon)
+		qmp_close(self->mon);
 	qemu_stop(&self->vm);
 }
 
@@ -171,8 +174,8 @@ static int count_nonzero(struct qmp_client *mon, const struct qmp_ram_map *m,
 }
 
 static void check_guest(struct th_run *_run,
-			struct qemu_proc *vm, const char *append,
-			double ws_bytes)
+			struct qemu_proc *vm, struct qmp_client **monp,
+			const char *append, double ws_bytes)
 {
 	struct qemu_opts o = { .mem = "128M", .append = append };
 	struct qmp_ram_sample s;
@@ -186,7 +189,7 @@ static void check_guest(struct th_run *_run,
 	ASSERT_EQ(0, qemu_start(vm, &o));
 	ASSERT_EQ(0, qemu_wait_line(vm, "ready", &off, line, sizeof(line),
 				    30000));
-	mon = qemu_monitor(vm);
+	mon = *monp = qemu_monitor(vm);
 	ASSERT_NE_NULL(mon);
 	ASSERT_EQ(0, qmp_ram_sample_used(mon, vm->dir, &s, err, sizeof(err)));
 	TH_LOG("sample: %.2f MiB non-zero, %u chunks, %llu of %llu pages",
@@ -211,12 +214,12 @@ static void check_guest(struct th_run *_run,
 
 TEST_F_TIMEOUT(guest, sample_matches_full_count_16m, 60)
 {
-	check_guest(_run, &self->vm, "ws=16M rate=1", 16.0 * 1048576);
+	check_guest(_run, &self->vm, &self->mon, "ws=16M rate=1", 16.0 * 1048576);
 }
 
 TEST_F_TIMEOUT(guest, sample_matches_full_count_48m, 60)
 {
-	check_guest(_run, &self->vm, "ws=48M rate=1 pattern=hotcold",
+	check_guest(_run, &self->vm, &self->mon, "ws=48M rate=1 pattern=hotcold",
 		    48.0 * 1048576);
 }
 
@@ -228,7 +231,7 @@ TEST_F_TIMEOUT(guest, unreadable_dir_is_a_clear_error, 60)
 	char err[256] = "";
 
 	ASSERT_EQ(0, qemu_start(&self->vm, &o));
-	mon = qemu_monitor(&self->vm);
+	mon = self->mon = qemu_monitor(&self->vm);
 	ASSERT_NE_NULL(mon);
 	EXPECT_EQ(-ENOENT, qmp_ram_sample_used(mon, "/nonexistent/palm", &s,
 					       err, sizeof(err)));

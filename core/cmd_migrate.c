@@ -339,7 +339,6 @@ static void sample_used(struct qmp_client *src, struct qmp_ctl_known *known,
 	char why[240];
 
 	if (known->used_bytes >= 0) {
-		mc->used_given = true;
 		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
 			 "given (--guest-used)");
 		return;

@@ -57,7 +57,6 @@ struct migrate_ctl {
 	char feed_why[200];		/* why there is no feed */
 	struct qmp_ram_sample ram_sample; /* palm: non-zero RAM, sampled */
 	bool have_ram_sample;
-	bool used_given;		/* --guest-used: no sample */
 	char ram_sample_why[300];	/* why not sampled, or why it failed */
 };
 

@@ -90,13 +90,14 @@ static json_t *dirty_input_json(const struct mig_dirty_source *d)
 }
 
 /* Where the model's non-zero RAM came from. */
-static json_t *guest_used_json(const struct migrate_ctl *mc)
+static json_t *guest_used_json(const struct migrate_args *a,
+			       const struct migrate_ctl *mc)
 {
 	const struct qmp_ram_sample *rs = &mc->ram_sample;
 
 	if (!mc->have_ram_sample)
 		return json_pack("{s:s, s:s}", "source",
-				 mc->used_given ? "given" : "none",
+				 a->known.used_bytes >= 0 ? "given" : "none",
 				 "description", mc->ram_sample_why);
 	return json_pack("{s:s, s:f, s:I, s:i, s:I, s:I, s:s}",
 			 "source", "pmemsave-sample",
@@ -153,7 +154,7 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 	if (mc->have_dirty)
 		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
 	if (a->kind == QMP_CTL_PALM) {
-		json_object_set_new(rep, "guest_used", guest_used_json(mc));
+		json_object_set_new(rep, "guest_used", guest_used_json(a, mc));
 		json_object_set_new(rep, "vcpu_dirty", vcpu_feed_json(mc));
 	}
 	json_object_set_new(rep, "decisions", decisions_json(&mc->ctl));

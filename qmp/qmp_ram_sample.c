@@ -46,10 +46,10 @@ static bool starts_with(const char *line, size_t len, const char *prefix)
 /*
  * "  0000000000100000-0000000007ffffff (prio 0, ram): pc.ram ...": true
  * and the range for RAM or ROM backed by host memory ("ram", "rom");
- * false for anything else (i/o, romd, alias lines of other formats).
+ * false for anything else (i/o, romd, lines of other formats).
  */
-static bool parse_range(const char *line, size_t len, uint64_t *start,
-			uint64_t *last, bool *is_ram)
+static bool parse_ram_range(const char *line, size_t len, uint64_t *start,
+			    uint64_t *last)
 {
 	char buf[160], type[16];
 	int prio, used = 0;
@@ -61,8 +61,7 @@ static bool parse_range(const char *line, size_t len, uint64_t *start,
 	if (sscanf(buf, " %" SCNx64 "-%" SCNx64 " (prio %d, %15[^)]):%n",
 		   start, last, &prio, type, &used) != 4 || !used)
 		return false;
-	*is_ram = !strcmp(type, "ram") || !strcmp(type, "rom");
-	return true;
+	return !strcmp(type, "ram") || !strcmp(type, "rom");
 }
 
 int qmp_ram_map_parse(const char *text, size_t len, struct qmp_ram_map *map,
@@ -70,7 +69,7 @@ int qmp_ram_map_parse(const char *text, size_t len, struct qmp_ram_map *map,
 {
 	const char *p = text, *end = text + len, *line;
 	uint64_t start, last, prev_end = 0;
-	bool in_view = false, is_memory = false, is_ram;
+	bool in_view = false, is_memory = false;
 	size_t n;
 
 	memset(map, 0, sizeof(*map));
@@ -85,8 +84,7 @@ int qmp_ram_map_parse(const char *text, size_t len, struct qmp_ram_map *map,
 			continue;
 		if (starts_with(line, n, " AS \"memory\""))
 			is_memory = true;
-		if (!is_memory || !parse_range(line, n, &start, &last, &is_ram) ||
-		    !is_ram)
+		if (!is_memory || !parse_ram_range(line, n, &start, &last))
 			continue;
 		if (last < start || (map->n && start < prev_end)) {
 			snprintf(err, errlen,

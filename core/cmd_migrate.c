@@ -30,6 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: palmctl migrate --src QMP --uri URI [options]\n"
+		"       palmctl migrate --libvirt --src LIBVIRT-URI --dst LIBVIRT-URI --domain NAME --uri URI [options]\n"
 		"\n"
 		"Live-migrates the guest of the source QEMU to a destination QEMU that\n"
 		"was started with '-incoming defer', and reports what happened.\n"
@@ -49,6 +50,12 @@ static void usage(FILE *f)
 		"  --verify-guest        after the end, ask the test guest to verify its\n"
 		"                        memory and report the result\n"
 		"  --json                print one JSON report on stdout\n"
+		"\n"
+		"libvirt (--libvirt): the guest is libvirt's; --src and --dst are libvirt\n"
+		"connection URIs (e.g. qemu+unix:///system?socket=PATH, qemu+ssh://host/system)\n"
+		"and --uri is QEMU's migration stream address (e.g. tcp://10.0.0.2).\n"
+		"  --domain NAME         the guest, on the source\n"
+		"  --dest-xml FILE       its domain XML on the destination (other paths)\n"
 		"\n"
 		"Controller (--controller) and service-level target:\n"
 		"  --controller NAME     palm (model plan, per-pass control), or a baseline:\n"
@@ -87,7 +94,7 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	       OPT_POLL, OPT_CTL, OPT_MAX_PAUSE, OPT_MAX_TIME, OPT_SLOWDOWN,
 	       OPT_POSTCOPY, OPT_LINK, OPT_DIRTY, OPT_WS, OPT_USED, OPT_MEASURE,
 	       OPT_DIRTY_LIMIT, OPT_MODEL, OPT_NOVA_SCALE, OPT_PREDICT,
-	       OPT_EXPLAIN, OPT_TRACE };
+	       OPT_EXPLAIN, OPT_TRACE, OPT_LIBVIRT, OPT_DOMAIN, OPT_DEST_XML };
 	static const struct option longopts[] = {
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
@@ -116,6 +123,9 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		{ "predict-only", no_argument, NULL, OPT_PREDICT },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "libvirt", no_argument, NULL, OPT_LIBVIRT },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "dest-xml", required_argument, NULL, OPT_DEST_XML },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -282,6 +292,15 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		case OPT_TRACE:
 			a->trace_path = optarg;
 			break;
+		case OPT_LIBVIRT:
+			a->libvirt = true;
+			break;
+		case OPT_DOMAIN:
+			a->domain = optarg;
+			break;
+		case OPT_DEST_XML:
+			a->dest_xml_path = optarg;
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -304,6 +323,18 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	if (!a->src_addr || !a->opts.uri) {
 		fprintf(stderr, "palmctl migrate: --src and --uri are required\n");
 		usage(stderr);
+		return -EINVAL;
+	}
+	if (a->libvirt && (!a->dst_addr || !a->domain)) {
+		fprintf(stderr, "palmctl migrate: --libvirt needs --dst (the destination's libvirt URI) and --domain\n");
+		return -EINVAL;
+	}
+	if (a->libvirt && (a->verify_guest || !a->opts.start_incoming)) {
+		fprintf(stderr, "palmctl migrate: --verify-guest and --no-incoming are QMP-only (libvirt prepares the destination itself)\n");
+		return -EINVAL;
+	}
+	if (!a->libvirt && (a->domain || a->dest_xml_path)) {
+		fprintf(stderr, "palmctl migrate: --domain and --dest-xml need --libvirt\n");
 		return -EINVAL;
 	}
 	if ((a->known.dirty_bps >= 0) != (a->known.ws_bytes >= 0)) {
@@ -453,6 +484,60 @@ static void keep_vcpu_feed(struct migrate_ctl *mc)
 			    mc->feed_why);
 }
 
+int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
+		      char *err, size_t errlen)
+{
+	struct qmp_model_coef coef;
+	int ret;
+
+	qmp_model_coef_defaults(&coef);
+	if (a->model_path) {
+		ret = qmp_model_coef_load(a->model_path, &coef, err, errlen);
+		if (ret)
+			return ret;
+	}
+	qmp_ctl_init(&mc->ctl, a->kind, &coef, &a->target);
+	return 0;
+}
+
+int migrate_ctl_plan(const struct migrate_args *a, struct migrate_ctl *mc,
+		     const struct qmp_ctl_caps *caps, uint64_t ram_bytes,
+		     struct qmp_migration_result *res)
+{
+	struct qmp_nova_opts nova;
+	int ret;
+
+	if (a->kind != QMP_CTL_PALM) {
+		memset(&mc->input, 0, sizeof(mc->input));
+		mc->input.ram_bytes = (double)ram_bytes;
+		mc->have_input = true;
+		qmp_nova_opts_defaults(&nova);
+		nova.time_scale = a->nova_scale;
+		if (a->kind == QMP_CTL_NOVA &&
+		    qmp_nova_schedule(&nova, mc->input.ram_bytes, &mc->ctl.nova)) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "Nova schedule: bad options");
+			return -EINVAL;
+		}
+	}
+	ret = qmp_ctl_plan(&mc->ctl, mc->have_input ? &mc->input : NULL, caps,
+			   &mc->setup);
+	if (ret == -ECANCELED) {
+		res->outcome = QMP_MIG_INFEASIBLE;
+		snprintf(res->reason, sizeof(res->reason), "%s",
+			 mc->ctl.plan.reason);
+	} else if (ret == -EOPNOTSUPP) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "this QEMU lacks what the %s controller needs",
+			 qmp_ctl_kind_name(a->kind));
+	} else if (ret) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "the %s controller could not plan: %s",
+			 qmp_ctl_kind_name(a->kind), strerror(-ret));
+	}
+	return ret;
+}
+
 /*
  * Features, measurements and the controller's plan.  Fills res (not
  * started or infeasible) when the migration must not start.
@@ -462,23 +547,17 @@ static int setup_controller(const struct migrate_args *a,
 			    struct migrate_ctl *mc,
 			    struct qmp_migration_result *res)
 {
-	struct qmp_model_coef coef;
-	struct qmp_nova_opts nova;
-	struct qmp_ctl_known known;
+	struct qmp_ctl_known known = a->known;
 	struct qmp_ctl_caps caps;
 	char err[320] = "";
+	uint64_t ram = 0;
 	int ret;
 
-	qmp_model_coef_defaults(&coef);
-	if (a->model_path) {
-		ret = qmp_model_coef_load(a->model_path, &coef, err, sizeof(err));
-		if (ret) {
-			snprintf(res->reason, sizeof(res->reason), "model: %.240s", err);
-			return ret;
-		}
+	ret = migrate_ctl_begin(a, mc, err, sizeof(err));
+	if (ret) {
+		snprintf(res->reason, sizeof(res->reason), "model: %.240s", err);
+		return ret;
 	}
-	qmp_ctl_init(&mc->ctl, a->kind, &coef, &a->target);
-	known = a->known;
 	if (a->kind == QMP_CTL_PALM) {
 		ret = palm_input(a, src, mc, err, sizeof(err));
 		if (ret)
@@ -493,43 +572,43 @@ static int setup_controller(const struct migrate_args *a,
 	if (ret)
 		goto fail;
 	if (a->kind != QMP_CTL_PALM) {
-		uint64_t ram;
-
 		ret = qmp_query_ram_size(src, &ram);
 		if (ret) {
 			snprintf(err, sizeof(err), "source: %s", qmp_last_error(src));
 			goto fail;
 		}
-		memset(&mc->input, 0, sizeof(mc->input));
-		mc->input.ram_bytes = (double)ram;
-		mc->have_input = true;
-		qmp_nova_opts_defaults(&nova);
-		nova.time_scale = a->nova_scale;
-		if (a->kind == QMP_CTL_NOVA &&
-		    qmp_nova_schedule(&nova, mc->input.ram_bytes, &mc->ctl.nova)) {
-			snprintf(err, sizeof(err), "Nova schedule: bad options");
-			ret = -EINVAL;
-			goto fail;
-		}
 	}
-	ret = qmp_ctl_plan(&mc->ctl, mc->have_input ? &mc->input : NULL, &caps,
-			   &mc->setup);
-	if (ret == -ECANCELED) {
-		res->outcome = QMP_MIG_INFEASIBLE;
-		snprintf(res->reason, sizeof(res->reason), "%s",
-			 mc->ctl.plan.reason);
-		return ret;
-	}
-	if (ret == -EOPNOTSUPP)
-		snprintf(err, sizeof(err), "this QEMU lacks what the %s controller needs",
-			 qmp_ctl_kind_name(a->kind));
-	else if (ret)
-		snprintf(err, sizeof(err), "the %s controller could not plan: %s",
-			 qmp_ctl_kind_name(a->kind), strerror(-ret));
+	return migrate_ctl_plan(a, mc, &caps, ram, res);
 fail:
-	if (ret)
-		snprintf(res->reason, sizeof(res->reason), "%.250s", err);
+	snprintf(res->reason, sizeof(res->reason), "%.250s", err);
 	return ret;
+}
+
+static int open_trace(const struct migrate_args *a, struct migrate_watch *w,
+		      struct qmp_migration_result *res)
+{
+	if (!a->trace_path)
+		return 0;
+	w->trace = fopen(a->trace_path, "w");
+	if (!w->trace) {
+		snprintf(res->reason, sizeof(res->reason), "--trace %s: %s",
+			 a->trace_path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void set_hooks(const struct migrate_args *a, struct migrate_watch *w,
+		      struct migrate_ctl *mc, struct qmp_migration_hooks *hooks)
+{
+	w->progress_on_tty = !a->quiet && isatty(STDERR_FILENO);
+	hooks->progress = migrate_progress_hook;
+	hooks->idle = migrate_idle_hook;
+	hooks->ctx = w;
+	if (mc->have_feed) {
+		hooks->vcpu_dirty = mig_vcpu_feed_hook;
+		hooks->vcpu_ctx = &mc->feed;
+	}
 }
 
 int palmctl_migrate(int argc, char **argv)
@@ -554,6 +633,17 @@ int palmctl_migrate(int argc, char **argv)
 	/* Failures before the start are reported like any other outcome. */
 	memset(&res, 0, sizeof(res));
 	res.outcome = QMP_MIG_NOT_STARTED;
+	if (a.libvirt) {
+		if (open_trace(&a, &w, &res))
+			goto report;
+		set_hooks(&a, &w, &mc, &hooks);
+		err = migrate_libvirt(&a, &mc, &w, &hooks, &res);
+		if (w.progress_printed)
+			fputc('\n', stderr);
+		if (!err && res.outcome == QMP_MIG_COMPLETED && w.have_dst_tail)
+			migrate_await_first_heartbeat(&w);
+		goto report;
+	}
 	err = qmp_connect(a.src_addr, CONFIG_PALM_QMP_TIMEOUT_MS, &src);
 	if (err) {
 		snprintf(res.reason, sizeof(res.reason), "source %s: %s",
@@ -585,23 +675,9 @@ int palmctl_migrate(int argc, char **argv)
 			goto report;
 		}
 	}
-	if (a.trace_path) {
-		w.trace = fopen(a.trace_path, "w");
-		if (!w.trace) {
-			snprintf(res.reason, sizeof(res.reason), "--trace %s: %s",
-				 a.trace_path, strerror(errno));
-			goto report;
-		}
-	}
-
-	w.progress_on_tty = !a.quiet && isatty(STDERR_FILENO);
-	hooks.progress = migrate_progress_hook;
-	hooks.idle = migrate_idle_hook;
-	hooks.ctx = &w;
-	if (mc.have_feed) {
-		hooks.vcpu_dirty = mig_vcpu_feed_hook;
-		hooks.vcpu_ctx = &mc.feed;
-	}
+	if (open_trace(&a, &w, &res))
+		goto report;
+	set_hooks(&a, &w, &mc, &hooks);
 	err = qmp_migration_run(src, dst, &a.opts, &hooks, &res);
 	if (w.progress_printed)
 		fputc('\n', stderr);

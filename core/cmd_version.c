@@ -20,8 +20,8 @@ int palmctl_version(int argc, char **argv)
 	       IS_ENABLED(CONFIG_PALM_BPF) ? "built in" : "off (QMP and /proc fallbacks)");
 	printf("  DPDK transport    %s\n",
 	       IS_ENABLED(CONFIG_PALM_DPDK) ? "built in (kernel UDP as fallback)" : "off (kernel UDP only)");
-	printf("  libvirt backend   %s (not implemented yet)\n",
-	       IS_ENABLED(CONFIG_PALM_LIBVIRT) ? "configured" : "off");
+	printf("  libvirt backend   %s\n",
+	       IS_ENABLED(CONFIG_PALM_LIBVIRT) ? "built in (palmctl migrate --libvirt)" : "off (QMP direct only)");
 	printf("  io_uring loop     %s (not implemented yet)\n",
 	       IS_ENABLED(CONFIG_PALM_IO_URING) ? "configured" : "off");
 	printf("  QMP migration     built in\n");

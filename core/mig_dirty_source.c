@@ -125,6 +125,8 @@ const char *mig_dirty_src_name(enum mig_dirty_src src)
 		return "qmp-page-sampling";
 	case MIG_DIRTY_QMP_BITMAP:
 		return "qmp-dirty-bitmap";
+	case MIG_DIRTY_LIBVIRT:
+		return "libvirt-dirty-rate";
 	}
 	return "unknown";
 }
@@ -145,6 +147,12 @@ void mig_dirty_describe(const struct mig_dirty_source *d, char *buf,
 			 "(eBPF dirty ring, %g s window, %llu distinct pages)",
 			 ppms, ws_mib, d->window_ms / 1000.0,
 			 (unsigned long long)d->distinct);
+		break;
+	case MIG_DIRTY_LIBVIRT:
+		snprintf(buf, len, "dirty rate %.1f pages/ms, working set %.1f MiB "
+			 "(libvirt dirty-rate calculation, %g s and %g s windows; no eBPF: %s)",
+			 ppms, ws_mib, d->short_ms / 1000.0, d->window_ms / 1000.0,
+			 d->why_not_ebpf);
 		break;
 	default:
 		snprintf(buf, len, "dirty rate %.1f pages/ms, working set %.1f MiB "

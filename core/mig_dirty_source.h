@@ -23,6 +23,7 @@ enum mig_dirty_src {
 	MIG_DIRTY_EBPF,		/* eBPF on kvm_dirty_ring_push */
 	MIG_DIRTY_QMP_SAMPLING,	/* calc-dirty-rate page-sampling (TCG) */
 	MIG_DIRTY_QMP_BITMAP,	/* calc-dirty-rate dirty-bitmap (KVM) */
+	MIG_DIRTY_LIBVIRT,	/* libvirt's dirty-rate calculation */
 };
 
 struct mig_dirty_source {

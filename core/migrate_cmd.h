@@ -41,6 +41,10 @@ struct migrate_args {
 	double nova_scale;
 	bool explain;
 	bool predict_only;
+	/* --libvirt: src_addr and dst_addr are libvirt URIs */
+	bool libvirt;
+	const char *domain;
+	const char *dest_xml_path;
 };
 
 /* What the controller knew and decided, for the report. */
@@ -72,6 +76,25 @@ struct migrate_watch {
 	bool progress_printed;
 	FILE *trace;			/* --trace: one query-migrate per line */
 };
+
+/* cmd_migrate.c: the controller's model and plan, for either backend */
+int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
+		      char *err, size_t errlen);
+/* ram_bytes: the guest's RAM, for the baselines; fills res on failure */
+int migrate_ctl_plan(const struct migrate_args *a, struct migrate_ctl *mc,
+		     const struct qmp_ctl_caps *caps, uint64_t ram_bytes,
+		     struct qmp_migration_result *res);
+
+/*
+ * migrate_libvirt.c: the whole migration through libvirt, from the
+ * connections to the result (the report is the caller's).  0, or a
+ * negative errno when palm could not drive it (res->reason says why).
+ */
+struct migrate_watch;
+int migrate_libvirt(const struct migrate_args *a, struct migrate_ctl *mc,
+		    struct migrate_watch *w,
+		    const struct qmp_migration_hooks *hooks,
+		    struct qmp_migration_result *res);
 
 /* migrate_watch.c: the run loop's hooks (ctx: struct migrate_watch). */
 void migrate_idle_hook(void *ctx);

@@ -100,7 +100,8 @@ static json_t *guest_used_json(const struct migrate_args *a,
 				 a->known.used_bytes >= 0 ? "given" : "none",
 				 "description", mc->ram_sample_why);
 	return json_pack("{s:s, s:f, s:I, s:i, s:I, s:I, s:s}",
-			 "source", "pmemsave-sample",
+			 "source", a->libvirt ? "libvirt-memory-peek-sample" :
+						"pmemsave-sample",
 			 "used_bytes", rs->used_bytes,
 			 "mapped_bytes", (json_int_t)rs->mapped_bytes,
 			 "chunks", (int)rs->chunks,
@@ -191,6 +192,8 @@ json_t *migrate_report_json(const struct migrate_args *a,
 			"uri", a->opts.uri);
 	if (!rep)
 		return NULL;
+	json_object_set_new(rep, "backend",
+			    json_string(a->libvirt ? "libvirt" : "qmp"));
 	json_object_set_new(rep, "source",
 			    json_pack("{s:s, s:b, s:b}", "status", r->src_status,
 				      "running", r->src_running,

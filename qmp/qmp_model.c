@@ -458,12 +458,21 @@ static double needed_link(const struct qmp_model_coef *c,
 	return hi;
 }
 
-static void explain_infeasible(const struct qmp_model_input *in,
+static void explain_infeasible(const struct qmp_model_coef *c,
+			       const struct qmp_model_input *in,
 			       const struct qmp_model_target *t,
 			       struct qmp_model_plan *out)
 {
 	char pause[64] = "no pause", link[64] = "no link rate";
 
+	/* a target below the switch-over's own cost: no setting helps */
+	if (!(out->needed_pause_ms > 0) && !(out->needed_link_bps > 0) &&
+	    t->max_pause_ms <= c->downtime_fixed_ms) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%.0f ms pause is below the switch-over's own %.0f ms (QEMU stops, sends its device state and starts the destination): no link rate or setting meets it",
+			 t->max_pause_ms, c->downtime_fixed_ms);
+		return;
+	}
 	if (out->needed_pause_ms > 0)
 		snprintf(pause, sizeof(pause), ">= %.0f ms pause",
 			 ceil(out->needed_pause_ms));
@@ -548,7 +557,7 @@ int qmp_model_plan(const struct qmp_model_coef *c,
 	qmp_model_precopy(c, &base, &out->pred);
 	out->needed_pause_ms = needed_pause(c, base, t);
 	out->needed_link_bps = needed_link(c, base, t);
-	explain_infeasible(in, t, out);
+	explain_infeasible(c, in, t, out);
 	return 0;
 }
 

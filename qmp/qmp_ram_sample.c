@@ -147,70 +147,40 @@ static bool page_is_zero(const unsigned char *p)
 	return !memcmp(p, zero, PAGE_BYTES);
 }
 
-int qmp_ram_sample_used(struct qmp_client *c, const char *dir,
-			struct qmp_ram_sample *s, char *err, size_t errlen)
+int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
+		       void *ctx, struct qmp_ram_sample *s)
 {
-	unsigned char *buf = NULL;
-	char *mtree = NULL, path[256];
-	struct qmp_ram_map map;
-	uint64_t seed = SAMPLE_SEED, total, lo, hi, off, addr, room, len;
-	double used = 0;
+	uint64_t seed = SAMPLE_SEED, total = map->bytes, lo, hi, off, addr, room,
+		 len;
 	unsigned int i, k, chunks, pages, nonzero;
-	int fd = -1, ret;
-	ssize_t got;
+	unsigned char *buf;
+	double used = 0;
+	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
-	ret = qmp_hmp(c, "info mtree -f", &mtree);
-	if (ret) {
-		snprintf(err, errlen, "info mtree: %s", qmp_last_error(c));
-		goto out;
-	}
-	ret = qmp_ram_map_parse(mtree, strlen(mtree), &map, err, errlen);
-	if (ret)
-		goto out;
-	total = map.bytes;
+	if (!map->n || !total)
+		return -EINVAL;
+	buf = malloc(CHUNK_BYTES);
+	if (!buf)
+		return -ENOMEM;
 	chunks = (unsigned int)(total / BYTES_PER_CHUNK < MIN_CHUNKS ? MIN_CHUNKS :
 				total / BYTES_PER_CHUNK > MAX_CHUNKS ? MAX_CHUNKS :
 				total / BYTES_PER_CHUNK);
-	if (snprintf(path, sizeof(path), "%s/palm-ramsample.XXXXXX", dir) >=
-	    (int)sizeof(path)) {
-		snprintf(err, errlen, "sample directory name too long");
-		ret = -ENAMETOOLONG;
-		goto out;
-	}
-	buf = malloc(CHUNK_BYTES);
-	fd = buf ? mkstemp(path) : -1;
-	if (fd < 0) {
-		ret = buf ? -errno : -ENOMEM;
-		snprintf(err, errlen, "sample file in %s: %s", dir, strerror(-ret));
-		goto out;
-	}
 	for (i = 0; i < chunks; i++) {
 		lo = total / chunks * i + (total % chunks) * i / chunks;
 		hi = total / chunks * (i + 1) + (total % chunks) * (i + 1) / chunks;
 		len = hi - lo < CHUNK_BYTES ? hi - lo : CHUNK_BYTES;
 		off = lo + rng_next(&seed) % (hi - lo - len + 1);
 		off &= ~(uint64_t)(PAGE_BYTES - 1);
-		map_locate(&map, off, &addr, &room);
+		map_locate(map, off, &addr, &room);
 		if (len > room)
 			len = room;
 		len &= ~(uint64_t)(PAGE_BYTES - 1);
 		if (!len)
 			continue;
-		ret = qmp_pmemsave(c, addr, len, path);
-		if (ret) {
-			snprintf(err, errlen, "pmemsave: %s", qmp_last_error(c));
+		ret = read(ctx, addr, len, buf);
+		if (ret)
 			goto out;
-		}
-		/* QEMU truncates and rewrites the file we made */
-		got = pread(fd, buf, len, 0);
-		if (got != (ssize_t)len) {
-			snprintf(err, errlen,
-				 "pmemsave wrote %zd of %" PRIu64 " bytes to %s where palm reads: QEMU on another host or in another mount namespace?",
-				 got, len, path);
-			ret = -EIO;
-			goto out;
-		}
 		pages = (unsigned int)(len / PAGE_BYTES);
 		nonzero = 0;
 		for (k = 0; k < pages; k++)
@@ -223,13 +193,80 @@ int qmp_ram_sample_used(struct qmp_client *c, const char *dir,
 	}
 	s->mapped_bytes = total;
 	s->used_bytes = used;
-	ret = 0;
 out:
-	if (fd >= 0) {
-		unlink(path);
-		close(fd);
-	}
 	free(buf);
+	return ret;
+}
+
+/* pmemsave into a file palm made, then read it back. */
+struct pmemsave_reader {
+	struct qmp_client *c;
+	const char *path;
+	int fd;
+	char *err;
+	size_t errlen;
+};
+
+static int pmemsave_read(void *ctx, uint64_t addr, uint64_t len,
+			 unsigned char *buf)
+{
+	struct pmemsave_reader *r = ctx;
+	ssize_t got;
+
+	if (qmp_pmemsave(r->c, addr, len, r->path)) {
+		snprintf(r->err, r->errlen, "pmemsave: %s", qmp_last_error(r->c));
+		return -EIO;
+	}
+	/* QEMU truncates and rewrites the file we made */
+	got = pread(r->fd, buf, len, 0);
+	if (got != (ssize_t)len) {
+		snprintf(r->err, r->errlen,
+			 "pmemsave wrote %zd of %" PRIu64 " bytes to %s where palm reads: QEMU on another host or in another mount namespace?",
+			 got, len, r->path);
+		return -EIO;
+	}
+	return 0;
+}
+
+int qmp_ram_sample_used(struct qmp_client *c, const char *dir,
+			struct qmp_ram_sample *s, char *err, size_t errlen)
+{
+	struct pmemsave_reader r = { .c = c, .fd = -1, .err = err,
+				     .errlen = errlen };
+	char *mtree = NULL, path[256];
+	struct qmp_ram_map map;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = qmp_hmp(c, "info mtree -f", &mtree);
+	if (ret) {
+		snprintf(err, errlen, "info mtree: %s", qmp_last_error(c));
+		goto out;
+	}
+	ret = qmp_ram_map_parse(mtree, strlen(mtree), &map, err, errlen);
+	if (ret)
+		goto out;
+	if (snprintf(path, sizeof(path), "%s/palm-ramsample.XXXXXX", dir) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "sample directory name too long");
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	r.fd = mkstemp(path);
+	if (r.fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "sample file in %s: %s", dir, strerror(-ret));
+		goto out;
+	}
+	r.path = path;
+	ret = qmp_ram_sample_map(&map, pmemsave_read, &r, s);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory for the sample");
+out:
+	if (r.fd >= 0) {
+		unlink(path);
+		close(r.fd);
+	}
 	free(mtree);
 	return ret;
 }

@@ -47,6 +47,18 @@ struct qmp_ram_sample {
 	double used_bytes;	/* estimated non-zero bytes of mapped_bytes */
 };
 
+/* Reads len bytes of guest-physical memory at addr; 0 or a negative errno. */
+typedef int qmp_ram_read_fn(void *ctx, uint64_t addr, uint64_t len,
+			     unsigned char *buf);
+
+/*
+ * The sample itself, over map, through any reader (pmemsave here, libvirt's
+ * memory peek in the libvirt backend): up to 1024 chunks of 64 KiB.
+ * Returns the reader's error, -EINVAL for an empty map, -ENOMEM.
+ */
+int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
+		       void *ctx, struct qmp_ram_sample *s);
+
 /*
  * Reads up to 1024 chunks of 64 KiB, one at a random place in each of
  * equal strata of the guest's RAM, through files under dir (QEMU writes

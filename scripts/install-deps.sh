@@ -10,6 +10,9 @@ pkgs="build-essential pkg-config kconfig-frontends-nox libjansson-dev"
 pkgs="$pkgs clang libclang-rt-14-dev"
 # Tests: prove, QEMU, network namespaces and traffic shaping.
 pkgs="$pkgs perl qemu-system-x86 iproute2 procps"
+# Migration tests: two real libvirtd (QEMU driver), virsh, and tini to reap
+# their QEMUs promptly; not libvirt-daemon-system (it starts services).
+pkgs="$pkgs libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients tini"
 # Telemetry transport: DPDK (virtual ports here, NICs in production).
 pkgs="$pkgs dpdk-dev libdpdk-dev"
 # eBPF telemetry: CO-RE programs, skeletons, libbpf.

@@ -279,6 +279,20 @@ TEST(plan_reports_infeasible_with_what_would_do)
 	EXPECT_NE(QMP_MODEL_INFEASIBLE, again.mode);
 }
 
+TEST(a_pause_below_the_switch_over_cost_is_infeasible_whatever_the_link)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(16 * MIB, 40 * MIB);
+	struct qmp_model_target t = target(c.downtime_fixed_ms / 3, 2);
+	struct qmp_model_plan p;
+
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	ASSERT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	TH_LOG("%s", p.reason);
+	EXPECT_NE_NULL(strstr(p.reason, "below the switch-over's own"));
+	EXPECT_TRUE(strstr(p.reason, "needs no pause") == NULL);
+}
+
 TEST(plan_throttles_or_switches_only_when_allowed)
 {
 	struct qmp_model_coef c = coef();

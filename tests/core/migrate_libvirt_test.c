@@ -100,9 +100,18 @@ FIXTURE_SETUP(lv)
 	}
 	if (!qemu_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
+	/*
+	 * A test killed at its timeout gets no teardown: its daemons and
+	 * guest would run on and load the next tests.  Take down every pair
+	 * whose test is gone.
+	 */
+	sh("for d in /tmp/palm-lv.*; do [ -f \"$d/owner\" ] || continue; "
+	   "kill -0 \"$(cat \"$d/owner\")\" 2>/dev/null && continue; "
+	   "sh " PAIR " down \"$d\" >/dev/null 2>&1; rm -rf \"$d\"; done");
 	snprintf(self->dir, sizeof(self->dir), "/tmp/palm-lv.XXXXXX");
 	ASSERT_NE_NULL(mkdtemp(self->dir));
 	chmod(self->dir, 0755);
+	ASSERT_EQ(0, sh("echo %d >%s/owner", getpid(), self->dir));
 	snprintf(self->name, sizeof(self->name), "palm-guest-%d", getpid());
 	snprintf(self->src_log, sizeof(self->src_log), "%s/src.log", self->dir);
 	snprintf(self->dst_log, sizeof(self->dst_log), "%s/dst.log", self->dir);

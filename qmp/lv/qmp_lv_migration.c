@@ -134,6 +134,9 @@ static void record_end_states(struct qmp_lv *lv, struct migrate_call *m,
 	else
 		snprintf(res->dst_status, sizeof(res->dst_status), "none");
 	state_name(lv->dom, res->src_status, sizeof(res->src_status), &running);
+	/* a transient guest that moved is no longer the source's */
+	if (res->outcome == QMP_MIG_COMPLETED && !strcmp(res->src_status, "unknown"))
+		snprintf(res->src_status, sizeof(res->src_status), "moved");
 	if (res->outcome != QMP_MIG_COMPLETED && !running &&
 	    !strcmp(res->src_status, "paused")) {
 		if (virDomainResume(lv->dom) == 0) {

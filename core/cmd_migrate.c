@@ -356,6 +356,43 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	return 0;
 }
 
+void migrate_record_ram_sample(struct migrate_ctl *mc,
+			       struct qmp_ctl_known *known, const char *how,
+			       int err, const char *why)
+{
+	const struct qmp_ram_sample *rs = &mc->ram_sample;
+
+	if (err) {
+		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
+			 "not sampled (%.200s): all of RAM assumed", why);
+		qmp_ctl_log(&mc->ctl, -1, "guest-used", 0, "%s",
+			    mc->ram_sample_why);
+		return;
+	}
+	mc->have_ram_sample = true;
+	known->used_bytes = rs->used_bytes;
+	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
+		 "%.1f MiB of %.1f MiB non-zero (%s sample: %u chunks, %llu of %llu pages non-zero)",
+		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0, how,
+		 rs->chunks, (unsigned long long)rs->nonzero_pages,
+		 (unsigned long long)rs->pages);
+	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
+		    mc->ram_sample_why);
+}
+
+void migrate_record_dirty_input(struct migrate_ctl *mc)
+{
+	struct mig_dirty_source *d = &mc->dirty;
+	char desc[320];
+
+	d->dirty_bps = mc->input.dirty_bps;
+	d->ws_bytes = mc->input.ws_bytes;
+	mc->have_dirty = true;
+	mig_dirty_describe(d, desc, sizeof(desc));
+	qmp_ctl_log(&mc->ctl, -1, "dirty-input", d->dirty_bps / 4096 / 1000,
+		    "%s", desc);
+}
+
 /*
  * Non-zero guest RAM, unless given: the model's zero pages cost a header
  * each, so guessing "all of it" over-predicts an idle guest many times.
@@ -365,9 +402,9 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 static void sample_used(struct qmp_client *src, struct qmp_ctl_known *known,
 			struct migrate_ctl *mc)
 {
-	struct qmp_ram_sample *rs = &mc->ram_sample;
 	const char *dir = getenv("TMPDIR");
-	char why[240];
+	char why[240] = "";
+	int err;
 
 	if (known->used_bytes >= 0) {
 		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
@@ -376,22 +413,8 @@ static void sample_used(struct qmp_client *src, struct qmp_ctl_known *known,
 	}
 	if (!dir || !*dir)
 		dir = "/tmp";
-	if (qmp_ram_sample_used(src, dir, rs, why, sizeof(why))) {
-		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
-			 "not sampled (%s): all of RAM assumed", why);
-		qmp_ctl_log(&mc->ctl, -1, "guest-used", 0, "%s",
-			    mc->ram_sample_why);
-		return;
-	}
-	mc->have_ram_sample = true;
-	known->used_bytes = rs->used_bytes;
-	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
-		 "%.1f MiB of %.1f MiB non-zero (pmemsave sample: %u chunks, %llu of %llu pages non-zero)",
-		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0,
-		 rs->chunks, (unsigned long long)rs->nonzero_pages,
-		 (unsigned long long)rs->pages);
-	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
-		    mc->ram_sample_why);
+	err = qmp_ram_sample_used(src, dir, &mc->ram_sample, why, sizeof(why));
+	migrate_record_ram_sample(mc, known, "pmemsave", err, why);
 }
 
 /*
@@ -404,7 +427,6 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 {
 	struct qmp_ctl_known known = a->known;
 	struct mig_dirty_source *d = &mc->dirty;
-	char desc[320];
 	uint64_t ram;
 	double cap;
 	bool kvm = false;
@@ -444,12 +466,7 @@ static int palm_input(const struct migrate_args *a, struct qmp_client *src,
 				  err, errlen);
 	if (ret)
 		return ret;
-	d->dirty_bps = mc->input.dirty_bps;
-	d->ws_bytes = mc->input.ws_bytes;
-	mc->have_dirty = true;
-	mig_dirty_describe(d, desc, sizeof(desc));
-	qmp_ctl_log(&mc->ctl, -1, "dirty-input", d->dirty_bps / 4096 / 1000,
-		    "%s", desc);
+	migrate_record_dirty_input(mc);
 	return 0;
 }
 

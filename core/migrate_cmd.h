@@ -80,6 +80,15 @@ struct migrate_watch {
 /* cmd_migrate.c: the controller's model and plan, for either backend */
 int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
 		      char *err, size_t errlen);
+/*
+ * The RAM sample's outcome (err 0: mc->ram_sample filled, "how" names the
+ * reader) into mc, known->used_bytes and the log; why says why it failed.
+ */
+void migrate_record_ram_sample(struct migrate_ctl *mc,
+			       struct qmp_ctl_known *known, const char *how,
+			       int err, const char *why);
+/* mc->input's dirty rate and working set, with mc->dirty's source, logged */
+void migrate_record_dirty_input(struct migrate_ctl *mc);
 /* ram_bytes: the guest's RAM, for the baselines; fills res on failure */
 int migrate_ctl_plan(const struct migrate_args *a, struct migrate_ctl *mc,
 		     const struct qmp_ctl_caps *caps, uint64_t ram_bytes,

@@ -18,29 +18,16 @@
 static void sample_used(struct qmp_lv *lv, struct qmp_ctl_known *known,
 			struct migrate_ctl *mc)
 {
-	struct qmp_ram_sample *rs = &mc->ram_sample;
+	int err;
 
 	if (known->used_bytes >= 0) {
 		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
 			 "given (--guest-used)");
 		return;
 	}
-	if (qmp_lv_sample_used(lv, rs)) {
-		snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
-			 "not sampled (%.200s): all of RAM assumed", qmp_lv_error(lv));
-		qmp_ctl_log(&mc->ctl, -1, "guest-used", 0, "%s",
-			    mc->ram_sample_why);
-		return;
-	}
-	mc->have_ram_sample = true;
-	known->used_bytes = rs->used_bytes;
-	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
-		 "%.1f MiB of %.1f MiB non-zero (virDomainMemoryPeek sample: %u chunks, %llu of %llu pages non-zero)",
-		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0,
-		 rs->chunks, (unsigned long long)rs->nonzero_pages,
-		 (unsigned long long)rs->pages);
-	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
-		    mc->ram_sample_why);
+	err = qmp_lv_sample_used(lv, &mc->ram_sample);
+	migrate_record_ram_sample(mc, known, "virDomainMemoryPeek", err,
+				  qmp_lv_error(lv));
 }
 
 static int palm_input(const struct migrate_args *a, struct qmp_lv *lv,
@@ -48,7 +35,6 @@ static int palm_input(const struct migrate_args *a, struct qmp_lv *lv,
 {
 	struct qmp_ctl_known known = a->known;
 	struct mig_dirty_source *d = &mc->dirty;
-	char desc[320];
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -65,12 +51,7 @@ static int palm_input(const struct migrate_args *a, struct qmp_lv *lv,
 	ret = qmp_lv_probe_input(lv, &known, &mc->input, &mc->have_prediction);
 	if (ret)
 		return ret;
-	d->dirty_bps = mc->input.dirty_bps;
-	d->ws_bytes = mc->input.ws_bytes;
-	mc->have_dirty = true;
-	mig_dirty_describe(d, desc, sizeof(desc));
-	qmp_ctl_log(&mc->ctl, -1, "dirty-input", d->dirty_bps / 4096 / 1000,
-		    "%s", desc);
+	migrate_record_dirty_input(mc);
 	return 0;
 }
 

@@ -248,15 +248,8 @@ int qmp_lv_ram_size(struct qmp_lv *lv, uint64_t *bytes)
 /* set-vcpu-dirty-limit needs a KVM dirty ring, so it exists only then. */
 static bool has_dirty_limit(struct qmp_lv *lv)
 {
-	char *reply = NULL;
-	bool ok;
-
-	ok = virDomainQemuMonitorCommand(lv->dom,
-					 "{\"execute\":\"query-vcpu-dirty-limit\"}",
-					 &reply, 0) == 0 &&
-	     reply && !strstr(reply, "\"error\"");
-	free(reply);
-	return ok;
+	return qmp_lv_monitor(lv, "query-vcpu-dirty-limit",
+			      "{\"execute\":\"query-vcpu-dirty-limit\"}") == 0;
 }
 
 int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,

@@ -51,8 +51,7 @@ static int lv_set_bandwidth(struct qmp_ctl_backend *b, int64_t bps)
 	return 0;
 }
 
-/* libvirt 9 has no API for it: QEMU's command through the pass-through. */
-static int monitor(struct qmp_lv *lv, const char *what, const char *cmd)
+int qmp_lv_monitor(struct qmp_lv *lv, const char *what, const char *cmd)
 {
 	char *reply = NULL;
 	int ret = 0;
@@ -82,12 +81,12 @@ static int lv_set_dirty_limit(struct qmp_ctl_backend *b, int cpu_index,
 		snprintf(cmd, sizeof(cmd),
 			 "{\"execute\":\"set-vcpu-dirty-limit\",\"arguments\":{\"dirty-rate\":%llu}}",
 			 (unsigned long long)mbps);
-	return monitor(lvp(b), "set-vcpu-dirty-limit (monitor pass-through)", cmd);
+	return qmp_lv_monitor(lvp(b), "set-vcpu-dirty-limit (monitor pass-through)", cmd);
 }
 
 static int lv_cancel_dirty_limit(struct qmp_ctl_backend *b)
 {
-	return monitor(lvp(b), "cancel-vcpu-dirty-limit (monitor pass-through)",
+	return qmp_lv_monitor(lvp(b), "cancel-vcpu-dirty-limit (monitor pass-through)",
 		       "{\"execute\":\"cancel-vcpu-dirty-limit\"}");
 }
 
@@ -127,7 +126,7 @@ static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 		snprintf(cmd, sizeof(cmd),
 			 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-cpu-throttle\":%lld}}",
 			 (long long)s->max_cpu_throttle_pct);
-		ret = monitor(lv, "max-cpu-throttle (monitor pass-through)", cmd);
+		ret = qmp_lv_monitor(lv, "max-cpu-throttle (monitor pass-through)", cmd);
 		if (ret)
 			return ret;
 	}

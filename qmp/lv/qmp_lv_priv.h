@@ -28,6 +28,13 @@ void qmp_lv_set_error(struct qmp_lv *lv, const char *what);
 int qmp_lv_query(struct qmp_lv *lv, virDomainPtr dom, unsigned int flags,
 		 struct qmp_migrate_info *out);
 
+/*
+ * A QMP command through libvirt's monitor pass-through, for what libvirt
+ * 9 has no API for: 0, or -EIO with an error reply or libvirt's reason
+ * (prefixed with what) in lv->error.
+ */
+int qmp_lv_monitor(struct qmp_lv *lv, const char *what, const char *cmd);
+
 void qmp_ctl_backend_libvirt(struct qmp_ctl_backend *b, struct qmp_lv *lv);
 /* The migrate call's bandwidth, MiB/s; 0 when libvirt's default stands. */
 unsigned long qmp_lv_bandwidth_mibps(const struct qmp_lv *lv);

@@ -26,8 +26,9 @@
 FIXTURE(lv) {
 	char dir[64];
 	bool up;
-	char src_uri[256], dst_uri[256], dst_addr[64];
+	char src_uri[256], dst_uri[256];
 	char src_log[128], dst_log[128], dst_xml[128];
+	char stream_uri[96];	/* QEMU's migration stream: tcp://<dst veth> */
 	char name[32];
 };
 
@@ -131,6 +132,7 @@ static void bring_up(struct th_run *_run, FIXTURE_DATA(lv) *self,
 		     const char *rate, const char *cmdline)
 {
 	char env[128], src_xml[128], rel[256], kernel[PATH_MAX], why[128];
+	char dst_addr[64];
 	const char *type = kvm_available(why, sizeof(why)) ? "kvm" : "qemu";
 
 	ASSERT_EQ(0, sh("sh " PAIR " up %s %s >%s/up.log 2>&1", self->dir, rate,
@@ -139,7 +141,9 @@ static void bring_up(struct th_run *_run, FIXTURE_DATA(lv) *self,
 	snprintf(env, sizeof(env), "%s/env", self->dir);
 	ASSERT_EQ(0, env_get(env, "LV_SRC_URI", self->src_uri, sizeof(self->src_uri)));
 	ASSERT_EQ(0, env_get(env, "LV_DST_URI", self->dst_uri, sizeof(self->dst_uri)));
-	ASSERT_EQ(0, env_get(env, "LV_DST_ADDR", self->dst_addr, sizeof(self->dst_addr)));
+	ASSERT_EQ(0, env_get(env, "LV_DST_ADDR", dst_addr, sizeof(dst_addr)));
+	snprintf(self->stream_uri, sizeof(self->stream_uri), "tcp://%s",
+		 dst_addr);
 
 	/* libvirt's QEMU runs elsewhere: an absolute path */
 	palm_build_path(rel, sizeof(rel), "tests/guest/palm-guest.elf");
@@ -207,26 +211,42 @@ static int dst_verifies(const char *uri, const char *name, const char *log)
 		  log, log, log);
 }
 
+/* palmctl migrate --libvirt --controller palm between the pair, and extra */
+static int migrate_palm(FIXTURE_DATA(lv) *self, const char *const extra[],
+			json_t **rep)
+{
+	const char *args[40] = {
+		"migrate", "--libvirt", "--src", self->src_uri,
+		"--dst", self->dst_uri, "--domain", self->name,
+		"--dest-xml", self->dst_xml, "--uri", self->stream_uri,
+		"--controller", "palm",
+		"--guest-log-src", self->src_log,
+		"--guest-log-dst", self->dst_log, "--json",
+	};
+	size_t n = 0, k;
+
+	while (args[n])
+		n++;
+	for (k = 0; extra[k] && n + 1 < sizeof(args) / sizeof(args[0]); k++)
+		args[n++] = extra[k];
+	args[n] = NULL;
+	return palmctl_run(args, rep);
+}
+
 TEST_F_TIMEOUT(lv, palm_moves_a_libvirt_guest_within_its_pause_target, 180)
 {
-	char uri[96], state[64];
+	char state[64];
 	json_t *rep = NULL;
 	int rc;
 
 	bring_up(_run, self, "100mbit", "ws=16M rate=1 period=10");
-	snprintf(uri, sizeof(uri), "tcp://%s", self->dst_addr);
 	{
-		const char *args[] = {
-			"migrate", "--libvirt", "--src", self->src_uri,
-			"--dst", self->dst_uri, "--domain", self->name,
-			"--dest-xml", self->dst_xml, "--uri", uri,
-			"--controller", "palm", "--link-rate", "100mbit",
-			"--max-pause", "300", "--budget", "60s",
-			"--guest-log-src", self->src_log,
-			"--guest-log-dst", self->dst_log, "--json", NULL,
+		const char *const extra[] = {
+			"--link-rate", "100mbit", "--max-pause", "300",
+			"--budget", "60s", NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_palm(self, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	TH_LOG("%s: %.0f ms, pause %.0f ms, %.1f MB", report_str(rep, "reason", NULL),
@@ -254,26 +274,19 @@ TEST_F_TIMEOUT(lv, palm_moves_a_libvirt_guest_within_its_pause_target, 180)
 
 TEST_F_TIMEOUT(lv, palm_switches_a_hot_libvirt_guest_to_postcopy, 180)
 {
-	char uri[96], state[64];
+	char state[64];
 	json_t *rep = NULL;
 	int rc;
 
 	/* rewrites 16 MiB faster than 100 Mbit/s drains it: pre-copy alone fails */
 	bring_up(_run, self, "100mbit", "ws=16M rate=10 period=10");
-	snprintf(uri, sizeof(uri), "tcp://%s", self->dst_addr);
 	{
-		const char *args[] = {
-			"migrate", "--libvirt", "--src", self->src_uri,
-			"--dst", self->dst_uri, "--domain", self->name,
-			"--dest-xml", self->dst_xml, "--uri", uri,
-			"--controller", "palm", "--link-rate", "100mbit",
-			"--max-pause", "300", "--max-time", "20s",
-			"--allow-postcopy",
-			"--guest-log-src", self->src_log,
-			"--guest-log-dst", self->dst_log, "--json", NULL,
+		const char *const extra[] = {
+			"--link-rate", "100mbit", "--max-pause", "300",
+			"--max-time", "20s", "--allow-postcopy", NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_palm(self, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	TH_LOG("%s: %.0f ms, pause %.0f ms", report_str(rep, "reason", NULL),
@@ -291,7 +304,7 @@ TEST_F_TIMEOUT(lv, palm_switches_a_hot_libvirt_guest_to_postcopy, 180)
 TEST_F_TIMEOUT(lv, palm_throttles_a_libvirt_guest_with_dirty_limits, 180)
 {
 	bool limited = false, failed = false;
-	char uri[96], state[64];
+	char state[64];
 	const json_t *d;
 	json_t *rep = NULL;
 	size_t i;
@@ -301,20 +314,14 @@ TEST_F_TIMEOUT(lv, palm_throttles_a_libvirt_guest_with_dirty_limits, 180)
 	 * 300 ms pause at 1 Gbit/s, so palm must throttle (unshaped link, as the
 	 * QMP dirty-limit test) */
 	bring_up(_run, self, "", "ws=48M rate=max period=10");
-	snprintf(uri, sizeof(uri), "tcp://%s", self->dst_addr);
 	{
-		const char *args[] = {
-			"migrate", "--libvirt", "--src", self->src_uri,
-			"--dst", self->dst_uri, "--domain", self->name,
-			"--dest-xml", self->dst_xml, "--uri", uri,
-			"--controller", "palm", "--link-rate", "1gbit",
-			"--max-pause", "300", "--max-slowdown", "80",
-			"--dirty-limit", "--budget", "60s",
-			"--guest-log-src", self->src_log,
-			"--guest-log-dst", self->dst_log, "--json", NULL,
+		const char *const extra[] = {
+			"--link-rate", "1gbit", "--max-pause", "300",
+			"--max-slowdown", "80", "--dirty-limit",
+			"--budget", "60s", NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_palm(self, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	json_array_foreach(json_object_get(rep, "decisions"), i, d) {
@@ -345,24 +352,18 @@ TEST_F_TIMEOUT(lv, palm_throttles_a_libvirt_guest_with_dirty_limits, 180)
 
 TEST_F_TIMEOUT(lv, an_infeasible_target_leaves_the_libvirt_guest_running, 120)
 {
-	char uri[96], state[64];
+	char state[64];
 	json_t *rep = NULL;
 	int rc;
 
 	bring_up(_run, self, "100mbit", "ws=16M rate=10 period=10");
-	snprintf(uri, sizeof(uri), "tcp://%s", self->dst_addr);
 	{
-		const char *args[] = {
-			"migrate", "--libvirt", "--src", self->src_uri,
-			"--dst", self->dst_uri, "--domain", self->name,
-			"--dest-xml", self->dst_xml, "--uri", uri,
-			"--controller", "palm", "--link-rate", "100mbit",
-			"--max-pause", "5", "--max-time", "2s",
-			"--guest-log-src", self->src_log,
-			"--guest-log-dst", self->dst_log, "--json", NULL,
+		const char *const extra[] = {
+			"--link-rate", "100mbit", "--max-pause", "5",
+			"--max-time", "2s", NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_palm(self, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	TH_LOG("%s", report_str(rep, "reason", NULL));

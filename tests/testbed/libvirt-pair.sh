@@ -26,6 +26,9 @@ set -eu
 
 PATH=$PATH:/usr/sbin:/sbin
 prog=${0##*/}
+# tbf_args (shared with scripts/testbed.sh)
+# shellcheck source=scripts/tbf-lib.sh
+. "$(dirname "$0")/../../scripts/tbf-lib.sh"
 
 EX_FAIL=1
 EX_USAGE=2
@@ -123,27 +126,6 @@ do_check()
 		echo "$prog: $reason" >&2
 		exit "$EX_NOSUPPORT"
 	fi
-}
-
-# Print a tc rate as bytes per second; fail on what we cannot parse.
-rate_bytes()
-{
-	num=${1%%[!0-9]*}
-	unit=${1#"$num"}
-	if [ -z "$num" ] || [ "${#num}" -gt 12 ]; then
-		return 1
-	fi
-	case $unit in
-	'' | bit) echo $((num / 8)) ;;
-	kbit) echo $((num * 1000 / 8)) ;;
-	mbit) echo $((num * 1000000 / 8)) ;;
-	gbit) echo $((num * 1000000000 / 8)) ;;
-	bps) echo "$num" ;;
-	kbps) echo $((num * 1000)) ;;
-	mbps) echo $((num * 1000000)) ;;
-	gbps) echo $((num * 1000000000)) ;;
-	*) return 1 ;;
-	esac
 }
 
 # names DIR: set dir (absolute), nsa, nsb, addr_a, addr_b from DIR.
@@ -465,13 +447,8 @@ do_up()
 	rate=${2:-}
 	tbf=""
 	if [ -n "$rate" ]; then
-		bytes=$(rate_bytes "$rate") ||
-			usage_error "bad rate '$rate' (e.g. 100mbit, 1gbit, 500kbit)"
-		[ "$bytes" -gt 0 ] || usage_error "rate '$rate' is zero"
-		# burst: 10 ms at RATE, at least 16 KiB (as scripts/testbed.sh)
-		burst=$((bytes / 100))
-		[ "$burst" -ge 16384 ] || burst=16384
-		tbf="rate $rate burst ${burst}b latency 50ms"
+		# burst: 10 ms at RATE, at least 16 KiB; latency 50 ms
+		tbf=$(tbf_args "$rate" "" "") || exit
 	fi
 	do_check
 

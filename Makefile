@@ -52,8 +52,8 @@ CONFIG_H := $(BUILD)/include/generated/palm_config.h
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes -fno-strict-aliasing \
 	-D_GNU_SOURCE -I. -I$(BUILD)/include -MMD -MP \
-	$(shell pkg-config --cflags jansson 2>/dev/null)
-LDLIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) -lm
+	$(shell pkg-config --cflags jansson libzstd 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs jansson libzstd 2>/dev/null || echo -ljansson -lzstd) -lm
 
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \

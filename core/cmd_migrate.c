@@ -65,6 +65,8 @@ static void usage(FILE *f)
 		"  --max-time DURATION   longest migration (default: --budget)\n"
 		"  --max-slowdown PCT    share of the guest's dirtying palm may throttle (0)\n"
 		"  --allow-postcopy      palm may switch to post-copy\n"
+		"  --allow-compress      palm may compress RAM (multifd zstd, CPU on both\n"
+		"                        hosts) where its sample says it saves time\n"
 		"  --link-rate RATE      the link's rate (e.g. 100mbit): palm predicts before\n"
 		"                        the start only when it knows it\n"
 		"  --dirty-rate RATE     the guest's page-write rate (e.g. 80MiB) and\n"
@@ -94,7 +96,8 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	       OPT_POLL, OPT_CTL, OPT_MAX_PAUSE, OPT_MAX_TIME, OPT_SLOWDOWN,
 	       OPT_POSTCOPY, OPT_LINK, OPT_DIRTY, OPT_WS, OPT_USED, OPT_MEASURE,
 	       OPT_DIRTY_LIMIT, OPT_MODEL, OPT_NOVA_SCALE, OPT_PREDICT,
-	       OPT_EXPLAIN, OPT_TRACE, OPT_LIBVIRT, OPT_DOMAIN, OPT_DEST_XML };
+	       OPT_EXPLAIN, OPT_TRACE, OPT_LIBVIRT, OPT_DOMAIN, OPT_DEST_XML,
+	       OPT_COMPRESS };
 	static const struct option longopts[] = {
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
@@ -112,6 +115,7 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 		{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 		{ "max-slowdown", required_argument, NULL, OPT_SLOWDOWN },
 		{ "allow-postcopy", no_argument, NULL, OPT_POSTCOPY },
+		{ "allow-compress", no_argument, NULL, OPT_COMPRESS },
 		{ "link-rate", required_argument, NULL, OPT_LINK },
 		{ "dirty-rate", required_argument, NULL, OPT_DIRTY },
 		{ "working-set", required_argument, NULL, OPT_WS },
@@ -137,6 +141,7 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 	memset(a, 0, sizeof(*a));
 	qmp_migration_opts_init(&a->opts);
 	qmp_ctl_known_init(&a->known);
+	a->known.host_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	/* QEMU's own default downtime limit, as a pause the guest sees */
 	a->target.max_pause_ms = 300;
 	a->nova_scale = 1;
@@ -230,6 +235,9 @@ static int parse_args(int argc, char **argv, struct migrate_args *a)
 			break;
 		case OPT_POSTCOPY:
 			a->target.allow_postcopy = true;
+			break;
+		case OPT_COMPRESS:
+			a->known.allow_compress = true;
 			break;
 		case OPT_LINK:
 		case OPT_DIRTY:
@@ -371,11 +379,14 @@ void migrate_record_ram_sample(struct migrate_ctl *mc,
 	}
 	mc->have_ram_sample = true;
 	known->used_bytes = rs->used_bytes;
+	known->zstd_ratio = qmp_ram_sample_zstd_ratio(rs);
+	known->zstd_thread_bps = qmp_ram_sample_zstd_bps(rs);
 	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
-		 "%.1f MiB of %.1f MiB non-zero (%s sample: %u chunks, %llu of %llu pages non-zero)",
+		 "%.1f MiB of %.1f MiB non-zero (%s sample: %u chunks, %llu of %llu pages non-zero; zstd-%d %.2fx at %.0f MB/s per thread)",
 		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0, how,
 		 rs->chunks, (unsigned long long)rs->nonzero_pages,
-		 (unsigned long long)rs->pages);
+		 (unsigned long long)rs->pages, QMP_RAM_ZSTD_LEVEL,
+		 known->zstd_ratio, known->zstd_thread_bps / 1e6);
 	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
 		    mc->ram_sample_why);
 }

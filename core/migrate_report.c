@@ -13,13 +13,15 @@
 static json_t *prediction_json(const struct migrate_ctl *mc)
 {
 	const struct qmp_model_plan *p = &mc->ctl.plan;
-	const struct qmp_model_input *in = &mc->input;
+	/* as planned: compression scaled to the threads QEMU will run */
+	const struct qmp_model_input *in = &mc->ctl.input;
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+	o = json_pack("{s:s, s:s, s:b, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		      "mode", qmp_model_mode_name(p->mode),
 		      "reason", p->reason,
 		      "converges", p->pred.converges,
+		      "compress", p->compress,
 		      "passes", p->pred.passes,
 		      "total_s", p->pred.total_s,
 		      "bytes", p->pred.bytes,
@@ -36,12 +38,14 @@ static json_t *prediction_json(const struct migrate_ctl *mc)
 					      "pause_ms", p->needed_pause_ms,
 					      "link_mbps", p->needed_link_bps * 8 / 1e6));
 	json_object_set_new(o, "input",
-			    json_pack("{s:f, s:f, s:f, s:f, s:f}",
+			    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 				      "ram_bytes", in->ram_bytes,
 				      "used_bytes", in->used_bytes,
 				      "ws_bytes", in->ws_bytes,
 				      "dirty_bytes_per_s", in->dirty_bps,
-				      "link_bytes_per_s", in->link_bps));
+				      "link_bytes_per_s", in->link_bps,
+				      "compress_ratio", in->compress_ratio,
+				      "compress_bytes_per_s", in->compress_bps));
 	return o;
 }
 

@@ -170,6 +170,26 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		qmp_ctl_log(ctl, -1, "infeasible", 0, "%s", p->reason);
 		return -ECANCELED;
 	}
+	if (p->compress) {
+		/* QEMU 7.2's destination asserts if post-copy meets multifd */
+		s->compress_channels = ctl->caps.compress_threads;
+		s->postcopy = false;
+		ctl->caps.postcopy = false;
+		qmp_ctl_log(ctl, -1, "compress", ctl->input.compress_ratio,
+			    "multifd zstd on %d channel%s: the RAM sample compresses %.2fx, %d thread%s at %.0f MB/s of pages; post-copy off (not with multifd)",
+			    s->compress_channels,
+			    s->compress_channels == 1 ? "" : "s",
+			    ctl->input.compress_ratio, ctl->caps.compress_threads,
+			    ctl->caps.compress_threads == 1 ? "" : "s",
+			    ctl->input.compress_bps / 1e6);
+	} else if (ctl->input.compress_ratio > 0) {
+		qmp_ctl_log(ctl, -1, "compress", 0,
+			    "not used: the RAM sample compresses %.2fx, %.0f MB/s of pages with %d thread%s; compressed pre-copy would miss the target or save less than %.0f%% of the time",
+			    ctl->input.compress_ratio, ctl->input.compress_bps / 1e6,
+			    ctl->caps.compress_threads,
+			    ctl->caps.compress_threads == 1 ? "" : "s",
+			    QMP_MODEL_COMPRESS_MIN_GAIN * 100);
+	}
 	/*
 	 * No more than the predicted last remainder needs: QEMU switches
 	 * as soon as what is left fits, even in the first pass, and a
@@ -192,7 +212,8 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		    p->reason, (long long)s->downtime_ms, p->downtime_limit_ms,
 		    t->max_pause_ms,
 		    ctl->coef.downtime_fixed_ms,
-		    qmp_model_pause_overhead_ms(&ctl->coef, p->pred.goodput_bps),
+		    qmp_model_pause_overhead_ms(&ctl->coef, p->pred.wire_bps,
+						p->compress),
 		    s->bandwidth_bps * 8 / MB);
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
 	    ctl->input.dirty_bps * (1 - p->throttle) < QEMU_DIRTY_LIMIT_REACH_BPS &&
@@ -225,6 +246,16 @@ int qmp_ctl_plan(struct qmp_ctl *ctl, const struct qmp_model_input *in,
 	if (in) {
 		ctl->input = *in;
 		ctl->have_input = true;
+		/* measured per thread; QEMU runs one per channel */
+		if (ctl->caps.compress_threads > 0) {
+			ctl->input.compress_bps *= ctl->caps.compress_threads;
+		} else if (ctl->input.compress_ratio > 0) {
+			qmp_ctl_log(ctl, -1, "compress", 0,
+				    "not offered: the RAM sample compresses %.2fx, but this pair lacks multifd zstd on both ends (or palm drives it through libvirt)",
+				    ctl->input.compress_ratio);
+			ctl->input.compress_ratio = 0;
+			ctl->input.compress_bps = 0;
+		}
 	}
 	switch (ctl->kind) {
 	case QMP_CTL_PALM:
@@ -701,8 +732,12 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 		return;
 	}
 
+	/* QEMU counts pages; what is in flight is compressed */
 	cap_ms = tg->max_pause_ms - ctl->coef.downtime_fixed_ms -
-		 qmp_model_pause_overhead_ms(&ctl->coef, bw);
+		 qmp_model_pause_overhead_ms(&ctl->coef,
+					     ctl->plan.compress ?
+					     bw / ctl->input.compress_ratio : bw,
+					     ctl->plan.compress);
 	/*
 	 * QEMU switches over once what is pending fits bandwidth x limit;
 	 * the pending data never exceeds what the last pass left (the

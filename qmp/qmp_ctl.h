@@ -33,6 +33,11 @@ struct qmp_ctl_caps {
 	bool postcopy;		/* postcopy-ram on both ends */
 	bool auto_converge;
 	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
+	/*
+	 * multifd zstd on both ends: one channel (one compressing thread)
+	 * per host CPU the vCPUs leave free, at least 1; 0 = not offered.
+	 */
+	int compress_threads;
 	int nvcpu;		/* >= 1 */
 };
 
@@ -43,6 +48,7 @@ struct qmp_ctl_setup {
 	int64_t max_cpu_throttle_pct;
 	bool auto_converge;
 	bool postcopy;		/* on both ends, as QEMU requires */
+	int compress_channels;	/* > 0: multifd zstd on both ends */
 };
 
 #define QMP_CTL_MAX_VCPUS 64

@@ -68,10 +68,47 @@ static int q_start_postcopy(struct qmp_ctl_backend *b)
 		    qmp_migrate_start_postcopy(q->src));
 }
 
+/* multifd and its compression are negotiated: both ends must agree. */
+static int setup_compress(struct qmp_ctl_qmp *q, struct qmp_client *c,
+			  const char *end, int channels)
+{
+	json_t *p = json_pack("{s:s, s:i}", "multifd-compression", "zstd",
+			      "multifd-channels", channels);
+	char what[64];
+	int err;
+
+	if (!p) {
+		snprintf(q->error, sizeof(q->error), "multifd: out of memory");
+		return -ENOMEM;
+	}
+	snprintf(what, sizeof(what), "%s: multifd", end);
+	err = fail(q, c, what, qmp_migrate_set_capability(c, "multifd", true));
+	if (err) {
+		json_decref(p);
+		return err;
+	}
+	snprintf(what, sizeof(what), "%s: multifd zstd", end);
+	return fail(q, c, what, qmp_migrate_set_parameters(c, p));
+}
+
 static int q_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 {
 	struct qmp_ctl_qmp *q = qp(b);
 	int err;
+
+	if (s->compress_channels > 0) {
+		if (!q->dst) {
+			snprintf(q->error, sizeof(q->error),
+				 "multifd needs the destination's monitor (--dst)");
+			return -EINVAL;
+		}
+		err = setup_compress(q, q->src, "source", s->compress_channels);
+		if (!err)
+			err = setup_compress(q, q->dst, "destination",
+					     s->compress_channels);
+		if (err)
+			return err;
+	}
 
 	if (s->postcopy) {
 		/* QEMU refuses the switch unless both ends have it. */

@@ -12,6 +12,8 @@
 #include "qmp/qmp_features.h"
 
 #define MAX_VCPUS 256
+/* QEMU's default multifd-channels: more buys nothing on a slow link */
+#define MAX_COMPRESS_THREADS 2
 
 void qmp_ctl_known_init(struct qmp_ctl_known *k)
 {
@@ -21,6 +23,16 @@ void qmp_ctl_known_init(struct qmp_ctl_known *k)
 	k->dirty_bps = -1;
 	k->measure_s = 1;
 	k->want_dirty_limit = false;
+	k->allow_compress = false;
+	k->host_cpus = 1;
+	k->zstd_ratio = 0;
+	k->zstd_thread_bps = 0;
+}
+
+static bool has_multifd_zstd(const struct qmp_features *f)
+{
+	return qmp_has_capability(f, "multifd") &&
+	       qmp_has_multifd_compression(f, "zstd");
 }
 
 int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
@@ -60,10 +72,26 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 	}
 	ret = 0;
 	caps->nvcpu = n > 0 ? n : 1;
+	if (k->allow_compress && fd && has_multifd_zstd(fs) &&
+	    has_multifd_zstd(fd)) {
+		/* the vCPUs keep their CPUs; the channels share the rest */
+		n = k->host_cpus - caps->nvcpu;
+		caps->compress_threads = n < 1 ? 1 :
+					 n > MAX_COMPRESS_THREADS ? MAX_COMPRESS_THREADS : n;
+	}
 out:
 	qmp_features_free(fs);
 	qmp_features_free(fd);
 	return ret;
+}
+
+void qmp_ctl_known_compress(const struct qmp_ctl_known *k,
+			    struct qmp_model_input *in)
+{
+	if (k->allow_compress && k->zstd_ratio > 0 && k->zstd_thread_bps > 0) {
+		in->compress_ratio = k->zstd_ratio;
+		in->compress_bps = k->zstd_thread_bps;
+	}
 }
 
 int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
@@ -107,6 +135,7 @@ int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
 	}
 	in->ws_bytes = ws;
 	in->dirty_bps = rate;
+	qmp_ctl_known_compress(k, in);
 	if (k->link_bps <= 0)
 		return 0;
 	in->link_bps = k->link_bps;

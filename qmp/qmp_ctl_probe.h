@@ -19,6 +19,11 @@ struct qmp_ctl_known {
 	double dirty_bps;
 	int measure_s;		/* calc-dirty-rate window, >= 1 */
 	bool want_dirty_limit;	/* the source runs KVM with a dirty ring */
+	bool allow_compress;	/* the operator lets palm use multifd zstd */
+	int host_cpus;		/* the source host's, for compress_threads */
+	/* from the RAM sample (qmp_ram_sample); <= 0: not measured */
+	double zstd_ratio;
+	double zstd_thread_bps;
 };
 
 void qmp_ctl_known_init(struct qmp_ctl_known *k);
@@ -32,11 +37,17 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 		       char *err, size_t errlen);
 
 /*
- * Fills the model's input.  *have_prediction is false (and 0 returned)
+ * Fills the model's input.  Compression enters it (per compressing
+ * thread) only when allowed and measured; qmp_ctl_plan scales it by
+ * caps->compress_threads.  *have_prediction is false (and 0 returned)
  * when the link rate is unknown.  Measuring blocks ~3 * measure_s.
  */
 int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
 			struct qmp_model_input *in, bool *have_prediction,
 			char *err, size_t errlen);
+
+/* The sample's compression, per thread, into in when allowed and measured. */
+void qmp_ctl_known_compress(const struct qmp_ctl_known *k,
+			    struct qmp_model_input *in);
 
 #endif /* PALM_QMP_CTL_PROBE_H */

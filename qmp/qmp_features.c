@@ -18,6 +18,7 @@ struct qmp_features {
 	json_t *caps;			/* sets: name -> true */
 	json_t *params;
 	json_t *cmds;
+	json_t *multifd_compression;	/* values QEMU was built with */
 };
 
 
@@ -225,39 +226,13 @@ static int add_command_type(const json_t *index, const char *command,
 	return r;
 }
 
-/*
- * The values of the capability enum: migrate-set-capabilities' argument
- * "capabilities" is an array of objects whose "capability" is that enum.
- */
-static int add_capability_enum(const json_t *index, json_t *set, char *err,
-			       size_t errlen)
+static int add_enum_values(const json_t *en, json_t *set, char *err,
+			   size_t errlen)
 {
-	const json_t *cmd, *args, *m, *arr, *elem, *en, *values, *v;
+	const json_t *values = json_object_get(en, "values"), *v;
 	size_t i;
 	int r;
 
-	cmd = json_object_get(index, "migrate-set-capabilities");
-	if (!cmd)
-		return 0;
-	r = follow(index, cmd, "arg-type", "object", &args, err, errlen);
-	if (r <= 0)
-		return r;
-	r = find_member(args, "capabilities", &m, err, errlen);
-	if (r || !m)
-		return r;
-	r = follow(index, m, "type", "array", &arr, err, errlen);
-	if (r <= 0)
-		return r;
-	r = follow(index, arr, "element-type", "object", &elem, err, errlen);
-	if (r <= 0)
-		return r;
-	r = find_member(elem, "capability", &m, err, errlen);
-	if (r || !m)
-		return r;
-	r = follow(index, m, "type", "enum", &en, err, errlen);
-	if (r <= 0)
-		return r;
-	values = json_object_get(en, "values");
 	if (!json_is_array(values))
 		return qmp_proto_error(err, errlen, "query-qmp-schema: enum without \"values\" array");
 	json_array_foreach(values, i, v) {
@@ -269,6 +244,77 @@ static int add_capability_enum(const json_t *index, json_t *set, char *err,
 			return r;
 	}
 	return 0;
+}
+
+/* The enum type of object obj's member called name: 1, 0 (none), -EPROTO. */
+static int member_enum(const json_t *index, const json_t *obj,
+		       const char *name, const json_t **en, char *err,
+		       size_t errlen)
+{
+	const json_t *m;
+	int r = find_member(obj, name, &m, err, errlen);
+
+	if (r || !m)
+		return r;
+	return follow(index, m, "type", "enum", en, err, errlen);
+}
+
+/* The argument type of a command, if the schema has the command. */
+static int command_args(const json_t *index, const char *command,
+			const json_t **args, char *err, size_t errlen)
+{
+	const json_t *cmd = json_object_get(index, command);
+
+	if (!cmd)
+		return 0;
+	return follow(index, cmd, "arg-type", "object", args, err, errlen);
+}
+
+/*
+ * The values of the capability enum: migrate-set-capabilities' argument
+ * "capabilities" is an array of objects whose "capability" is that enum.
+ */
+static int add_capability_enum(const json_t *index, json_t *set, char *err,
+			       size_t errlen)
+{
+	const json_t *args, *m, *arr, *elem, *en;
+	int r;
+
+	r = command_args(index, "migrate-set-capabilities", &args, err, errlen);
+	if (r <= 0)
+		return r;
+	r = find_member(args, "capabilities", &m, err, errlen);
+	if (r || !m)
+		return r;
+	r = follow(index, m, "type", "array", &arr, err, errlen);
+	if (r <= 0)
+		return r;
+	r = follow(index, arr, "element-type", "object", &elem, err, errlen);
+	if (r <= 0)
+		return r;
+	r = member_enum(index, elem, "capability", &en, err, errlen);
+	if (r <= 0)
+		return r;
+	return add_enum_values(en, set, err, errlen);
+}
+
+/*
+ * The multifd compression methods: QEMU lists zlib and zstd in the enum
+ * only when built with them, so the schema says what this binary can do.
+ */
+static int add_multifd_compression_enum(const json_t *index, json_t *set,
+					char *err, size_t errlen)
+{
+	const json_t *args, *en;
+	int r;
+
+	r = command_args(index, "migrate-set-parameters", &args, err, errlen);
+	if (r <= 0)
+		return r;
+	r = member_enum(index, args, "multifd-compression", &en, err, errlen);
+	if (r <= 0)
+		return r;
+	return add_enum_values(en, set, err, errlen);
 }
 
 static int add_schema(struct qmp_features *f, const json_t *schema, char *err,
@@ -292,6 +338,10 @@ static int add_schema(struct qmp_features *f, const json_t *schema, char *err,
 	if (r)
 		goto out;
 	r = add_capability_enum(index, f->caps, err, errlen);
+	if (r)
+		goto out;
+	r = add_multifd_compression_enum(index, f->multifd_compression, err,
+					 errlen);
 out:
 	json_decref(index);
 	return r;
@@ -306,6 +356,7 @@ void qmp_features_free(struct qmp_features *f)
 	json_decref(f->caps);
 	json_decref(f->params);
 	json_decref(f->cmds);
+	json_decref(f->multifd_compression);
 	free(f);
 }
 
@@ -323,7 +374,8 @@ int qmp_features_from_json(const json_t *caps, const json_t *params,
 	f->caps = json_object();
 	f->params = json_object();
 	f->cmds = json_object();
-	if (!f->caps || !f->params || !f->cmds)
+	f->multifd_compression = json_object();
+	if (!f->caps || !f->params || !f->cmds || !f->multifd_compression)
 		goto fail;
 	if (caps) {
 		r = add_capability_list(f->caps, caps, err, errlen);
@@ -393,6 +445,12 @@ bool qmp_has_parameter(const struct qmp_features *f, const char *name)
 bool qmp_has_command(const struct qmp_features *f, const char *name)
 {
 	return f && in_set(f->cmds, name);
+}
+
+bool qmp_has_multifd_compression(const struct qmp_features *f,
+				 const char *method)
+{
+	return f && in_set(f->multifd_compression, method);
 }
 
 void qmp_features_count(const struct qmp_features *f, size_t *capabilities,

@@ -39,6 +39,9 @@ bool qmp_has_capability(const struct qmp_features *f, const char *name);
 bool qmp_has_parameter(const struct qmp_features *f, const char *name);
 /* "calc-dirty-rate", "set-vcpu-dirty-limit", ... */
 bool qmp_has_command(const struct qmp_features *f, const char *name);
+/* "zlib", "zstd": what migrate-set-parameters' multifd-compression takes. */
+bool qmp_has_multifd_compression(const struct qmp_features *f,
+				 const char *method);
 /* How many of each were found. */
 void qmp_features_count(const struct qmp_features *f, size_t *capabilities,
 			size_t *parameters, size_t *commands);

@@ -151,16 +151,6 @@ static int prepare(struct qmp_client *src, struct qmp_client *dst,
 	json_t *params;
 	int err;
 
-	if (dst && o->start_incoming) {
-		err = qmp_migrate_incoming(dst, o->uri);
-		if (err) {
-			snprintf(res->reason, sizeof(res->reason),
-				 "destination: migrate-incoming %s: %s", o->uri,
-				 qmp_last_error(dst));
-			return err;
-		}
-	}
-
 	/* Pass events make the pass count exact; old QEMUs lack them. */
 	if (qmp_migrate_set_capability(src, "events", true))
 		fprintf(stderr, "palm: note: source has no migration events capability: %s\n",
@@ -186,13 +176,25 @@ static int prepare(struct qmp_client *src, struct qmp_client *dst,
 			return err;
 		}
 	}
-	if (!o->setup)
-		return 0;
-	err = be->setup(be, o->setup);
-	if (err)
-		snprintf(res->reason, sizeof(res->reason),
-			 "controller setup: %s", be->error(be));
-	return err;
+	if (o->setup) {
+		err = be->setup(be, o->setup);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "controller setup: %s", be->error(be));
+			return err;
+		}
+	}
+	/* last: the destination takes its capabilities (multifd) as it listens */
+	if (dst && o->start_incoming) {
+		err = qmp_migrate_incoming(dst, o->uri);
+		if (err) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "destination: migrate-incoming %s: %s", o->uri,
+				 qmp_last_error(dst));
+			return err;
+		}
+	}
+	return 0;
 }
 
 /*

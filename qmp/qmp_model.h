@@ -24,6 +24,7 @@ struct qmp_model_coef {
 	double downtime_fixed_ms;	/* device state and switch-over */
 	double pause_fixed_ms;		/* guest-side pause beyond the stream */
 	double inflight_bytes;		/* queued on the path at the switch */
+	double multifd_inflight_bytes;	/* the same, compressed, with multifd */
 	double postcopy_pause_ms;	/* guest pause at the post-copy switch */
 };
 
@@ -44,6 +45,15 @@ struct qmp_model_input {
 	 * draining what is in flight, not only writing it.
 	 */
 	bool return_path;
+	/*
+	 * multifd zstd, if palm may use it: page bytes per wire byte (<= 1:
+	 * none) and page bytes/s its compressing threads sustain together
+	 * (<= 0: no limit).  QEMU 7.2 counts multifd pages uncompressed in
+	 * "transferred" and in its rate limit, so bytes, bandwidths and
+	 * max_bandwidth_bps stay in page bytes.
+	 */
+	double compress_ratio;
+	double compress_bps;
 };
 
 struct qmp_model_pred {
@@ -53,7 +63,8 @@ struct qmp_model_pred {
 	double bytes;		/* stream bytes */
 	double downtime_ms;	/* QEMU-reported downtime */
 	double pause_ms;	/* what the guest sees */
-	double goodput_bps;	/* bytes/s the model assumes */
+	double goodput_bps;	/* page bytes/s the model assumes */
+	double wire_bps;	/* the same on the wire (less if compressed) */
 	double steady_dirty_bytes; /* per-pass dirty set it settles at */
 };
 
@@ -93,12 +104,13 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
 
 /*
  * Guest pause beyond downtime_fixed_ms and the remainder's transfer at
- * goodput bytes/s: draining what is in flight when the source stops,
- * plus the guest-side fixed part.  The guest's pause is
+ * goodput bytes/s: draining what is in flight when the source stops (at
+ * the wire's rate: compressed bytes, when compressing), plus the
+ * guest-side fixed part.  The guest's pause is
  * downtime_fixed_ms + remainder / goodput + this.
  */
 double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
-				   double goodput_bps);
+				   double wire_bps, bool multifd);
 
 /* The service-level target of one migration. */
 struct qmp_model_target {
@@ -120,6 +132,7 @@ struct qmp_model_plan {
 	struct qmp_model_pred pred;	/* for the chosen mode */
 	double downtime_limit_ms;	/* what to give QEMU at the start */
 	double throttle;		/* share of dirtying to remove */
+	bool compress;			/* multifd zstd, pre-copy only */
 	/* Infeasible: what would make it feasible (0 = nothing would). */
 	double needed_pause_ms;
 	double needed_link_bps;
@@ -129,10 +142,16 @@ struct qmp_model_plan {
 /*
  * Picks the cheapest mode that meets the target: pre-copy, then
  * pre-copy throttled within max_slowdown, then post-copy if allowed.
+ * With in->compress_ratio > 1 it also plans pre-copy with compression
+ * (never post-copy: QEMU sends post-copy pages outside multifd) and takes
+ * it when it meets the target and saves at least
+ * QMP_MODEL_COMPRESS_MIN_GAIN of the total time, or alone meets it.
  * in->downtime_limit_ms and in->throttle are ignored (the plan sets
  * them); in->return_path is forced on when post-copy is allowed, as
  * palm then enables postcopy-ram.  0 or -EINVAL.
  */
+#define QMP_MODEL_COMPRESS_MIN_GAIN 0.1
+
 int qmp_model_plan(const struct qmp_model_coef *c,
 		   const struct qmp_model_input *in,
 		   const struct qmp_model_target *t,

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "qmp/qmp_commands.h"
 
@@ -147,13 +149,71 @@ static bool page_is_zero(const unsigned char *p)
 	return !memcmp(p, zero, PAGE_BYTES);
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Packs the chunk's non-zero pages to its front (QEMU sends zero pages
+ * as markers, never through the compressor) and compresses them.
+ */
+static int zstd_chunk(ZSTD_CCtx *cctx, unsigned char *buf, unsigned int pages,
+		      unsigned char *out, size_t out_cap,
+		      struct qmp_ram_sample *s)
+{
+	size_t in = 0, got;
+	unsigned int k;
+	double t0;
+
+	for (k = 0; k < pages; k++) {
+		unsigned char *pg = buf + (size_t)k * PAGE_BYTES;
+
+		if (page_is_zero(pg))
+			continue;
+		if (pg != buf + in)
+			memmove(buf + in, pg, PAGE_BYTES);
+		in += PAGE_BYTES;
+	}
+	if (!in)
+		return 0;
+	t0 = thread_cpu_s();
+	got = ZSTD_compressCCtx(cctx, out, out_cap, buf, in,
+				QMP_RAM_ZSTD_LEVEL);
+	s->zstd_cpu_s += thread_cpu_s() - t0;
+	if (ZSTD_isError(got))
+		return -EIO;
+	s->zstd_in_bytes += in;
+	s->zstd_out_bytes += got;
+	return 0;
+}
+
+double qmp_ram_sample_zstd_ratio(const struct qmp_ram_sample *s)
+{
+	return s->zstd_out_bytes ? (double)s->zstd_in_bytes / s->zstd_out_bytes :
+				   0;
+}
+
+double qmp_ram_sample_zstd_bps(const struct qmp_ram_sample *s)
+{
+	if (!s->zstd_in_bytes)
+		return 0;
+	/* a sample too small for the clock: at least one tick's worth */
+	return s->zstd_in_bytes / (s->zstd_cpu_s > 1e-6 ? s->zstd_cpu_s : 1e-6);
+}
+
 int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		       void *ctx, struct qmp_ram_sample *s)
 {
 	uint64_t seed = SAMPLE_SEED, total = map->bytes, lo, hi, off, addr, room,
 		 len;
 	unsigned int i, k, chunks, pages, nonzero;
-	unsigned char *buf;
+	size_t out_cap = ZSTD_compressBound(CHUNK_BYTES);
+	unsigned char *buf, *zbuf = NULL;
+	ZSTD_CCtx *cctx = NULL;
 	double used = 0;
 	int ret = 0;
 
@@ -161,8 +221,12 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 	if (!map->n || !total)
 		return -EINVAL;
 	buf = malloc(CHUNK_BYTES);
-	if (!buf)
-		return -ENOMEM;
+	zbuf = malloc(out_cap);
+	cctx = ZSTD_createCCtx();
+	if (!buf || !zbuf || !cctx) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	chunks = (unsigned int)(total / BYTES_PER_CHUNK < MIN_CHUNKS ? MIN_CHUNKS :
 				total / BYTES_PER_CHUNK > MAX_CHUNKS ? MAX_CHUNKS :
 				total / BYTES_PER_CHUNK);
@@ -187,6 +251,9 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 			nonzero += !page_is_zero(buf + (size_t)k * PAGE_BYTES);
 		/* the chunk stands for its whole stratum */
 		used += (double)nonzero / pages * (double)(hi - lo);
+		ret = zstd_chunk(cctx, buf, pages, zbuf, out_cap, s);
+		if (ret)
+			goto out;
 		s->pages += pages;
 		s->nonzero_pages += nonzero;
 		s->chunks++;
@@ -194,6 +261,8 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 	s->mapped_bytes = total;
 	s->used_bytes = used;
 out:
+	ZSTD_freeCCtx(cctx);
+	free(zbuf);
 	free(buf);
 	return ret;
 }

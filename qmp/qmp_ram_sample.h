@@ -45,7 +45,26 @@ struct qmp_ram_sample {
 	uint64_t pages;		/* 4 KiB pages read */
 	uint64_t nonzero_pages;
 	double used_bytes;	/* estimated non-zero bytes of mapped_bytes */
+	/*
+	 * The non-zero pages through zstd at QEMU's multifd-zstd level,
+	 * chunk by chunk (QEMU compresses a packet of pages as one stream):
+	 * what multifd compression would make of this RAM, and how fast one
+	 * thread of this host does it (CPU time, not wall time).
+	 */
+	uint64_t zstd_in_bytes;
+	uint64_t zstd_out_bytes;
+	double zstd_cpu_s;
 };
+
+/* QEMU's default multifd-zstd-level, which palm leaves as it is. */
+#define QMP_RAM_ZSTD_LEVEL	1
+
+/*
+ * Page bytes per compressed byte and page bytes per CPU second of one
+ * compressing thread; 0 when the sample had no non-zero page.
+ */
+double qmp_ram_sample_zstd_ratio(const struct qmp_ram_sample *s);
+double qmp_ram_sample_zstd_bps(const struct qmp_ram_sample *s);
 
 /* Reads len bytes of guest-physical memory at addr; 0 or a negative errno. */
 typedef int qmp_ram_read_fn(void *ctx, uint64_t addr, uint64_t len,
@@ -54,7 +73,8 @@ typedef int qmp_ram_read_fn(void *ctx, uint64_t addr, uint64_t len,
 /*
  * The sample itself, over map, through any reader (pmemsave here, libvirt's
  * memory peek in the libvirt backend): up to 1024 chunks of 64 KiB.
- * Returns the reader's error, -EINVAL for an empty map, -ENOMEM.
+ * Returns the reader's error, -EINVAL for an empty map, -ENOMEM, -EIO
+ * when zstd fails.
  */
 int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		       void *ctx, struct qmp_ram_sample *s);

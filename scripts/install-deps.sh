@@ -6,6 +6,9 @@ set -eu
 
 # Build: compiler, Kconfig tools, libraries.
 pkgs="build-essential pkg-config kconfig-frontends-nox libjansson-dev"
+# The migration controller measures how a RAM sample compresses with zstd,
+# as QEMU's multifd-zstd would.
+pkgs="$pkgs libzstd-dev"
 # Fuzzing: clang with libFuzzer and the sanitizer runtimes.
 pkgs="$pkgs clang libclang-rt-14-dev"
 # Tests: prove, QEMU, network namespaces and traffic shaping.

@@ -16,7 +16,8 @@
 #
 # Environment: PALM_BUILD (build dir, default build), MIG_MEM (guest RAM,
 # default 128M), MIG_ACCEL (tcg), MIG_BASE_S (seconds of unmigrated
-# guest work to compare against, default 2).
+# guest work to compare against, default 2), MIG_FILL (test guest fill=: the
+# percent of each page that compresses, default 0).
 set -eu
 [ $# -ge 6 ] || { sed -n '2,20p' "$0"; exit 2; }
 out=$1 ctl=$2 ws=$3 rate=$4 pattern=$5 link=$6
@@ -27,6 +28,7 @@ case $build in /*) ;; *) build=$src_dir/$build ;; esac
 mem=${MIG_MEM:-128M}
 accel=${MIG_ACCEL:-tcg}
 base_s=${MIG_BASE_S:-2}
+fill=${MIG_FILL:-0}
 tb=pm$$
 testbed=$src_dir/scripts/testbed.sh
 dir=$(mktemp -d /tmp/palm-mig.XXXXXX)
@@ -59,7 +61,7 @@ else
 	sh "$testbed" up "$tb" 2 --rate "$link" >/dev/null
 fi
 dst_ip=$(sh "$testbed" addr "$tb" 2)
-append="ws=$ws rate=$rate pattern=$pattern period=10"
+append="ws=$ws rate=$rate pattern=$pattern period=10 fill=$fill"
 qemu()
 {
 	ns=$1 name=$2
@@ -87,6 +89,12 @@ base=$(awk '/^hb /{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = k
 	n++; if (n == 1) { t0 = v["t_ms"]; w0 = v["work"] } t1 = v["t_ms"]; w1 = v["work"] }
 	END { if (t1 > t0) printf "%.6f", (w1 - w0) / ((t1 - t0) / 1000); else print 0 }' "$dir/src.log")
 
+# bytes on the wire (QEMU 7.2 counts multifd pages uncompressed)
+tx_bytes()
+{
+	ip netns exec "$tb-h1" cat /sys/class/net/eth0/statistics/tx_bytes
+}
+tx0=$(tx_bytes)
 set +e
 "$build/core/palmctl" migrate --src "unix:$dir/src.sock" --dst "unix:$dir/dst.sock" \
 	--uri "tcp:$dst_ip:4444" --json --quiet --controller "$ctl" \
@@ -94,19 +102,14 @@ set +e
 	"$@" >"$dir/report.json" 2>"$dir/palmctl.err"
 rc=$?
 set -e
+tx1=$(tx_bytes)
 if ! jq -e . "$dir/report.json" >/dev/null 2>&1; then
 	echo "cell: palmctl gave no report (rc $rc):" >&2
 	cat "$dir/palmctl.err" >&2
 	exit 1
 fi
 jq --arg ctl "$ctl" --arg ws "$ws" --arg rate "$rate" --arg pattern "$pattern" \
-	--arg link "$link" --arg mem "$mem" --arg accel "$accel" \
-	--argjson base "$base" --argjson rc "$rc" '
-	. + { cell: { controller: $ctl, ws: $ws, rate: $rate, pattern: $pattern,
-		      link: $link, mem: $mem, accel: $accel },
-	      palmctl_rc: $rc,
-	      guest_base_pages_per_s: $base,
-	      guest_work_lost_pages:
-		(if (.guest.work_window_s // null) == null then null
-		 else ([0, $base * .guest.work_window_s - .guest.work_pages] | max) end) }' \
+	--arg link "$link" --arg mem "$mem" --arg accel "$accel" --arg backend qmp \
+	--argjson fill "$fill" --argjson base "$base" --argjson rc "$rc" \
+	--argjson wire "$((tx1 - tx0))" -f "$src_dir/bench/migration/cell-report.jq" \
 	"$dir/report.json" >"$out"

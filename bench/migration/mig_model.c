@@ -34,7 +34,9 @@
 struct run {
 	char name[128];
 	char cell[96];		/* ws-rate-pattern-link: all controllers share it */
-	bool palm, completed, postcopy, has_input;
+	bool palm, completed, postcopy, has_input, compress;
+	bool return_path;	/* the run had one: post-copy allowed, no multifd */
+	bool idle;		/* the guest wrote nothing (cell rate 0) */
 	double link_bps;
 	double setup_s, total_s, bytes, downtime_ms, pause_ms, passes;
 	struct qmp_model_input in;
@@ -106,6 +108,8 @@ static int load_run(const char *path, struct run *r)
 	snprintf(r->cell, sizeof(r->cell), "%s-%s-%s-%s", str(cell, "ws"),
 		 str(cell, "rate"), str(cell, "pattern"), str(cell, "link"));
 	r->palm = !strcmp(str(cell, "controller"), "palm");
+	/* what the experiment set, not the measured rate: heartbeats dirty a little */
+	r->idle = !strcmp(str(cell, "rate"), "0");
 	r->completed = !strcmp(str(root, "status"), "completed");
 	r->postcopy = json_is_true(json_object_get(root, "postcopy"));
 	r->link_bps = link_rate(str(cell, "link"));
@@ -116,6 +120,8 @@ static int load_run(const char *path, struct run *r)
 	r->pause_ms = num(root, "guest.pause_ms");
 	r->passes = num(root, "passes");
 
+	r->compress = json_is_true(json_object_get(json_object_get(root, "prediction"),
+						   "compress"));
 	in = json_object_get(json_object_get(root, "prediction"), "input");
 	if (r->palm && json_is_object(in)) {
 		r->in.ram_bytes = num(in, "ram_bytes");
@@ -123,6 +129,11 @@ static int load_run(const char *path, struct run *r)
 		r->in.ws_bytes = num(in, "ws_bytes");
 		r->in.dirty_bps = num(in, "dirty_bytes_per_s");
 		r->in.link_bps = num(in, "link_bytes_per_s");
+		/* runs recorded before palm could compress have neither */
+		r->in.compress_ratio = num(in, "compress_ratio");
+		r->in.compress_bps = num(in, "compress_bytes_per_s");
+		if (!isfinite(r->in.compress_ratio) || !isfinite(r->in.compress_bps))
+			r->in.compress_ratio = r->in.compress_bps = 0;
 		r->link_bps = r->in.link_bps;
 		r->target.max_pause_ms = num(root, "target.max_pause_ms");
 		r->target.max_total_s = num(root, "target.max_time_s");
@@ -130,7 +141,9 @@ static int load_run(const char *path, struct run *r)
 		r->target.allow_postcopy =
 			json_is_true(json_object_get(json_object_get(root, "target"),
 						     "allow_postcopy"));
-		r->in.return_path = r->target.allow_postcopy;
+		r->return_path = r->target.allow_postcopy && !r->compress;
+		/* the plan sets it from the target, as palm's did */
+		r->in.return_path = false;
 		r->has_input = isfinite(r->in.ram_bytes) &&
 			       isfinite(r->in.link_bps) &&
 			       isfinite(r->target.max_pause_ms);
@@ -161,11 +174,17 @@ static bool in_training(const struct run *r, const char *exclude)
 }
 
 /* pre-copy runs palm could have predicted: the switch-over's data */
-static bool palm_precopy(const struct run *r, const char *exclude)
+static bool palm_any_precopy(const struct run *r, const char *exclude)
 {
 	return in_training(r, exclude) && r->palm && r->has_input &&
 	       !r->postcopy && isfinite(r->total_s) && r->total_s > 0 &&
 	       isfinite(r->bytes) && r->bytes > 0;
+}
+
+/* uncompressed: QEMU's byte counts are what crossed the link */
+static bool palm_precopy(const struct run *r, const char *exclude)
+{
+	return palm_any_precopy(r, exclude) && !r->compress;
 }
 
 /*
@@ -181,10 +200,10 @@ static void fit_switch_over(const struct run *runs, int n,
 	for (i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
-		if (!palm_precopy(r, exclude) || r->in.dirty_bps != 0 ||
+		if (!palm_precopy(r, exclude) || !r->idle ||
 		    !isfinite(r->downtime_ms))
 			continue;
-		x = r->in.return_path ?
+		x = r->return_path ?
 		    1000 / (r->link_bps * c->link_efficiency) : 0;
 		sw += 1;
 		sx += x;
@@ -218,7 +237,7 @@ static void fit_goodput(const struct run *runs, int n, const char *exclude,
 		const struct run *r = &runs[i];
 		double y, u, v, w;
 
-		if (!palm_precopy(r, exclude) || !r->in.return_path ||
+		if (!palm_precopy(r, exclude) || !r->return_path ||
 		    r->total_s < STEADY_RUN_S)
 			continue;
 		y = r->total_s - c->setup_s - c->downtime_fixed_ms / 1000;
@@ -248,13 +267,14 @@ static void fit_goodput(const struct run *runs, int n, const char *exclude,
 	c->pass_overhead_s = fmin(60, o);
 }
 
+/* What the runs cannot tell (no run of that kind) stays as in base. */
 static void fit(const struct run *runs, int n, const char *exclude,
-		struct qmp_model_coef *c)
+		const struct qmp_model_coef *base, struct qmp_model_coef *c)
 {
 	double v[MAX_RUNS];
 	int i, m, round;
 
-	qmp_model_coef_defaults(c);
+	*c = *base;
 	for (i = 0, m = 0; i < n; i++)
 		if (in_training(&runs[i], exclude) && isfinite(runs[i].setup_s))
 			v[m++] = runs[i].setup_s;
@@ -272,11 +292,23 @@ static void fit(const struct run *runs, int n, const char *exclude,
 		    !isfinite(r->downtime_ms))
 			continue;
 		v[m++] = r->pause_ms - r->downtime_ms -
-			 (r->in.return_path ? 0 :
+			 (r->return_path ? 0 :
 			  c->inflight_bytes / (r->link_bps * c->link_efficiency) * 1000);
 	}
 	if (m)
 		c->pause_fixed_ms = fmax(0, median(v, m));
+	/* compressed runs: the rest of their pause drains multifd's queue */
+	for (i = 0, m = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		if (!palm_any_precopy(r, exclude) || !r->compress ||
+		    !isfinite(r->pause_ms) || !isfinite(r->downtime_ms))
+			continue;
+		v[m++] = (r->pause_ms - r->downtime_ms - c->pause_fixed_ms) / 1000 *
+			 r->link_bps * c->link_efficiency;
+	}
+	if (m)
+		c->multifd_inflight_bytes = fmax(0, median(v, m));
 	for (i = 0, m = 0; i < n; i++)
 		if (in_training(&runs[i], exclude) && runs[i].palm &&
 		    runs[i].postcopy && isfinite(runs[i].pause_ms))
@@ -298,6 +330,7 @@ static void print_coef(const struct qmp_model_coef *c, int nruns)
 	printf("downtime_fixed_ms = %.1f\n", c->downtime_fixed_ms);
 	printf("pause_fixed_ms = %.1f\n", c->pause_fixed_ms);
 	printf("inflight_bytes = %.0f\n", c->inflight_bytes);
+	printf("multifd_inflight_bytes = %.0f\n", c->multifd_inflight_bytes);
 	printf("postcopy_pause_ms = %.1f\n", c->postcopy_pause_ms);
 }
 
@@ -366,18 +399,19 @@ static bool predictable(const struct run *r)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: mig_model fit RUN.json...\n"
+		"usage: mig_model fit [--base COEF] RUN.json...\n"
 		"       mig_model predict [-q] COEF RUN.json...\n"
-		"       mig_model cv [-q] RUN.json...\n");
+		"       mig_model cv [-q] [--base COEF] RUN.json...\n"
+		"--base: start the fit from these coefficients, not the defaults\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static struct run runs[MAX_RUNS];
-	struct qmp_model_coef c;
+	struct qmp_model_coef c, base;
 	struct errors e = { 0 };
-	const char *mode, *coef_path = NULL;
+	const char *mode, *coef_path = NULL, *base_path = NULL;
 	char err[256];
 	bool quiet = false;
 	int i, n = 0, ret;
@@ -396,6 +430,15 @@ int main(int argc, char **argv)
 		coef_path = argv[i++];
 	} else if (strcmp(mode, "fit") && strcmp(mode, "cv")) {
 		return usage();
+	} else if (i + 1 < argc && !strcmp(argv[i], "--base")) {
+		base_path = argv[i + 1];
+		i += 2;
+	}
+	qmp_model_coef_defaults(&base);
+	if (base_path &&
+	    qmp_model_coef_load(base_path, &base, err, sizeof(err))) {
+		fprintf(stderr, "mig_model: %s\n", err);
+		return 1;
 	}
 	for (; i < argc; i++) {
 		if (n == MAX_RUNS) {
@@ -413,7 +456,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "fit")) {
 		int used = 0;
 
-		fit(runs, n, NULL, &c);
+		fit(runs, n, NULL, &base, &c);
 		for (i = 0; i < n; i++)
 			used += runs[i].completed;
 		print_coef(&c, used);
@@ -433,7 +476,7 @@ int main(int argc, char **argv)
 			continue;
 		/* out of sample: nothing of this cell, any controller, in the fit */
 		if (!coef_path)
-			fit(runs, n, runs[i].cell, &c);
+			fit(runs, n, runs[i].cell, &base, &c);
 		if (predict_one(&c, &runs[i], quiet, &e))
 			return 1;
 	}

@@ -14,14 +14,21 @@
 #   MIG_ACCEL   QEMU accelerator (default: KVM with a dirty ring when
 #               /dev/kvm opens, so palm measures with eBPF; else tcg)
 #   MIG_PAUSE   palm's pause target in ms (default 300)
+#   MIG_FILL    test guest fill=: percent of each page that compresses
+#               (default 50; 0 = incompressible pages)
+#   MIG_OUT     results directory (default bench/results/migration; another
+#               directory gets its own RESULTS.md there and no refit)
 #
 # Full grid (240 migrations):
 #   MIG_GRID=full sh bench/migration/run.sh
 set -eu
 cd "$(dirname "$0")/../.."
 here=bench/migration
-out=bench/results/migration
+out=${MIG_OUT:-bench/results/migration}
 build=${PALM_BUILD:-build}
+# run_cell_and_say
+# shellcheck source=bench/migration/lib.sh
+. "$here/lib.sh"
 
 case ${MIG_GRID:-small} in
 small)
@@ -45,13 +52,14 @@ ctls=${MIG_CTLS:-palm qemu nova autoconverge}
 budget=${MIG_BUDGET:-15}
 pause=${MIG_PAUSE:-300}
 mem=${MIG_MEM:-128M}
+fill=${MIG_FILL:-50}
 if [ -z "${MIG_ACCEL:-}" ]; then
 	MIG_ACCEL=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		MIG_ACCEL=kvm,dirty-ring-size=4096
 	fi
 fi
-export MIG_MEM=$mem MIG_ACCEL PALM_BUILD="$build"
+export MIG_MEM=$mem MIG_ACCEL MIG_FILL=$fill PALM_BUILD="$build"
 
 [ "$(id -u)" = 0 ] || { echo "bench/migration: needs root (network namespaces); skipped"; exit 0; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench/migration: no QEMU; skipped"; exit 0; }
@@ -82,27 +90,27 @@ for w in $ws; do
 					case $c in
 					palm)
 						set -- "$@" --max-time "${budget}s" --max-pause "$pause" \
-							--allow-postcopy $model
+							--allow-postcopy --allow-compress $model
 						[ "$l" = off ] || set -- "$@" --link-rate "$l"
 						;;
 					nova)
 						set -- "$@" --nova-scale "$nova_scale"
 						;;
 					esac
-					printf '  %-40s ' "$name"
-					if nice sh "$here/cell.sh" "$out/$name.json" "$c" "$w" "$r" "$p" "$l" "$@" \
-						2>"$out/$name.err"; then
-						jq -r '"\(.status) total \(.total_time_ms) ms, downtime \(.downtime_ms) ms, pause \(.guest.pause_ms // "-") ms"' "$out/$name.json"
-						rm -f "$out/$name.err"
-					else
-						echo "cell failed (see $out/$name.err)"
-					fi
+					run_cell_and_say "$name" "$out" \
+						nice sh "$here/cell.sh" "$out/$name.json" "$c" "$w" "$r" "$p" "$l" "$@"
 				done
 			done
 		done
 	done
 done
 
-sh "$here/summarize.sh" "$out" "MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause sh bench/migration/run.sh"
-sh "$here/calibrate.sh" "$out" >"$here/model.coef.new" && mv "$here/model.coef.new" "$here/model.coef"
-echo "bench/migration: $here/RESULTS.md, $here/model.coef, plots in $out/"
+cmd="MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause MIG_FILL=$fill${MIG_OUT:+ MIG_OUT=$MIG_OUT} sh bench/migration/run.sh"
+if [ "$out" = bench/results/migration ]; then
+	sh "$here/summarize.sh" "$out" "$cmd" "$here/RESULTS.md"
+	sh "$here/calibrate.sh" "$out" >"$here/model.coef.new" && mv "$here/model.coef.new" "$here/model.coef"
+	echo "bench/migration: $here/RESULTS.md, $here/model.coef, plots in $out/"
+else
+	sh "$here/summarize.sh" "$out" "$cmd" "$out/RESULTS.md"
+	echo "bench/migration: $out/RESULTS.md, plots in $out/"
+fi

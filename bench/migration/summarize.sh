@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# summarize.sh DIR "COMMAND": bench/migration/RESULTS.md and plots from
+# summarize.sh DIR "COMMAND" [OUT]: OUT (default bench/migration/RESULTS.md) and plots from
 # the per-run JSON reports in DIR (written by cell.sh).  With
 # $PALM_BUILD/bench/migration/mig_model built, it also re-predicts palm's
 # runs with the current model: with model.coef (in sample once
@@ -11,7 +11,7 @@ set -eu
 dir=$1 cmd=$2
 here=$(dirname "$0")
 tool=${PALM_BUILD:-build}/bench/migration/mig_model
-res=$here/RESULTS.md
+res=${3:-$here/RESULTS.md}
 all=$dir/all.json
 jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 
@@ -19,16 +19,18 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	echo "# Live-migration controllers: measured"
 	echo
 	echo "Produced by \`$cmd\` on $(uname -n), $(date -u +%Y-%m-%d), QEMU $(qemu-system-x86_64 --version | head -1 | sed 's/.*version //')."
-	echo "Guest: palm's test guest, $(jq -r '.[0].cell.mem' "$all") RAM, accel $(jq -r '.[0].cell.accel' "$all");"
+	echo "Guest: palm's test guest, $(jq -r '.[0].cell.mem' "$all") RAM, accel $(jq -r '.[0].cell.accel' "$all"), fill=$(jq -r '.[0].cell.fill // 0' "$all") (the percent of each page that compresses);"
 	echo "links: tc tbf between two network namespaces.  palm's target: pause <= $(jq -r '[.[] | select(.cell.controller == "palm") | .target.max_pause_ms][0] // "-"' "$all") ms"
-	echo "(as the guest sees it), total <= budget, post-copy allowed, no throttling."
+	echo "(as the guest sees it), total <= budget, post-copy allowed$(jq -r 'if any(.[]; .cell.backend == "libvirt") then " (palmctl migrate --libvirt: no compression, libvirt 9.0 has no API for it)" else " and compression allowed" end' "$all"), no throttling."
+	echo "MB sent is QEMU's count (multifd pages uncompressed, as QEMU 7.2 counts them);"
+	echo "wire MB is what left the source host's interface (IP and TCP headers included)."
 	echo "Pause = the guest's largest heartbeat gap; work lost = page writes the guest"
 	echo "did not do versus its unmigrated rate over the same time."
 	echo
-	echo "| cell (ws-rate-pattern-link) | controller | result | total s | QEMU downtime ms | guest pause ms | MB sent | work lost (pages) |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| cell (ws-rate-pattern-link) | controller | result | total s | QEMU downtime ms | guest pause ms | MB sent | wire MB | work lost (pages) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	jq -r 'sort_by(.cell.ws, .cell.rate, .cell.pattern, .cell.link, .cell.controller)[] |
-		"| \(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link) | \(.cell.controller) | \(.status)\(if .postcopy then " (post-copy)" else "" end) | \(if .status == "completed" then (.total_time_ms / 1000 * 100 | round / 100) else "-" end) | \(if .status == "completed" then .downtime_ms else "-" end) | \(if .status == "completed" and .guest.pause_ms != null then (.guest.pause_ms | round) else "-" end) | \((.bytes_transferred / 1e6 * 10 | round) / 10) | \(.guest_work_lost_pages // "-" | if type == "number" then round else . end) |"' "$all"
+		"| \(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link) | \(.cell.controller) | \(.status)\(if .postcopy then " (post-copy)" else "" end)\(if .prediction.compress == true then " (zstd)" else "" end) | \(if .status == "completed" then (.total_time_ms / 1000 * 100 | round / 100) else "-" end) | \(if .status == "completed" then .downtime_ms else "-" end) | \(if .status == "completed" and .guest.pause_ms != null then (.guest.pause_ms | round) else "-" end) | \((.bytes_transferred / 1e6 * 10 | round) / 10) | \(if .wire_bytes != null then (.wire_bytes / 1e6 * 10 | round) / 10 else "-" end) | \(.guest_work_lost_pages // "-" | if type == "number" then round else . end) |"' "$all"
 	echo
 	echo "## Against the targets"
 	echo
@@ -42,19 +44,21 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	($done | map(select(.guest.pause_ms != null and .guest.pause_ms <= .target.max_pause_ms))) as $inpause |
 	(map(select(.cell.controller == "nova" and .status == "completed")) | map({key: key, value: .total_time_ms}) | from_entries) as $nova |
 	($done | map(select($nova[key] != null)) | map({p: .total_time_ms, n: $nova[key], r: (.total_time_ms / $nova[key]), idle: (.cell.rate == "0")})) as $both |
+	(map(select(.cell.controller == "nova" and .status == "completed" and .wire_bytes != null)) | map({key: key, value: .wire_bytes}) | from_entries) as $novawire |
 	(map(select(.cell.controller == "autoconverge") | {key: key, value: .guest_work_lost_pages}) | from_entries) as $ac |
 	($palm | map(select(.guest_work_lost_pages != null and $ac[key] != null)) | map({p: .guest_work_lost_pages, a: $ac[key]})) as $lost |
 	($done | map(select(.prediction != null))) as $pred |
 	"- palm: plan found for \($feasible | length) of \($palm | length) cells (the rest reported infeasible before the start); completed \($done | length) of those; guest pause within the target in \($inpause | length) of \($done | length) completed (\(if ($done | length) > 0 then ($inpause | length) * 100 / ($done | length) | round else "-" end) %; target >= 95 %).",
 	"- Failed to complete, per controller: \(group_by(.cell.controller) | map("\(.[0].cell.controller) \(map(select(.status != "completed")) | length)/\(length)") | join(", ")).",
 	"- Total time on the \($both | length) cells palm and Nova both completed: median of the per-cell ratio palm/Nova \($both | map(.r) | median // 0 | r2) (target <= 0.7; range \($both | map(.r) | min // 0 | r2) to \($both | map(.r) | max // 0 | r2)); medians palm \($both | map(.p) | median // 0 | . / 1000 | r2) s, Nova \($both | map(.n) | median // 0 | . / 1000 | r2) s (cells differ by 10x in size, so the ratio of medians says little). Split: median ratio \($both | map(select(.idle)) | map(.r) | median // 0 | r2) on the \($both | map(select(.idle)) | length) idle cells (every controller sends the same pages once), \($both | map(select(.idle | not)) | map(.r) | median // 0 | r2) on the \($both | map(select(.idle | not)) | length) cells where the guest writes.",
+	"- palm planned multifd zstd for \($done | map(select(.prediction.compress == true)) | length) of its \($done | length) completed runs (from the RAM sample: ratio \($done | map(select(.prediction.compress == true) | .prediction.input.compress_ratio) | if length > 0 then "\(min * 100 | round / 100)x to \(max * 100 | round / 100)x" else "-" end)); bytes on the wire over the cells palm and Nova both completed: palm \($done | map(select($novawire[key] != null) | .wire_bytes) | add // 0 | . / 1e6 | round) MB, Nova \($done | map(select($novawire[key] != null) | $novawire[key]) | add // 0 | . / 1e6 | round) MB.",
 	"- Guest work lost (sum over \($lost | length) cells): palm \($lost | map(.p) | add // 0 | round) pages, auto-converge \($lost | map(.a) | add // 0 | round) pages, ratio \(if ($lost | map(.a) | add // 0) > 0 then (($lost | map(.p) | add) / ($lost | map(.a) | add) | r2) else "-" end) (target <= 0.5).",
 	"- Prediction at the start vs measured (\($pred | length) completed palm runs with a prediction): total time MAPE \($pred | map(((.prediction.total_s * 1000 - .total_time_ms) | fabs) / .total_time_ms) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), bytes MAPE \($pred | map(((.prediction.bytes - .bytes_transferred) | fabs) / .bytes_transferred) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), QEMU downtime within 20 % or 30 ms in \($pred | map(select(((.prediction.downtime_ms - .downtime_ms) | fabs) <= ([30, .downtime_ms * 0.2] | max))) | length) of \($pred | length); guest pause within 20 % or 30 ms in \($pred | map(select(.guest.pause_ms != null and ((.prediction.pause_ms - .guest.pause_ms) | fabs) <= ([30, .guest.pause_ms * 0.2] | max))) | length) of \($pred | length)."
 	' "$all"
 	if [ -x "$tool" ]; then
 		echo "- The model as built now, on the same runs' recorded inputs (\`$tool predict|cv\`):"
 		echo "  $("$tool" predict -q "$here/model.coef" "$dir"/ws*.json | sed 's/^re-predicted with the given coefficients/with model.coef (in sample if fitted on these runs)/')."
-		echo "  $("$tool" cv -q "$dir"/ws*.json)."
+		echo "  $("$tool" cv -q --base "$here/model.coef" "$dir"/ws*.json)."
 	fi
 	echo
 	echo "Per-run JSON: \`$dir/\`; plots: \`$dir/downtime.png\`, \`$dir/total_time.png\`."

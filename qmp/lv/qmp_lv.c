@@ -379,6 +379,7 @@ int qmp_lv_probe_input(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	}
 	in->ws_bytes = ws;
 	in->dirty_bps = rate;
+	qmp_ctl_known_compress(k, in);
 	if (k->link_bps <= 0)
 		return 0;
 	in->link_bps = k->link_bps;

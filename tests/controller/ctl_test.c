@@ -499,6 +499,58 @@ TEST(palm_refuses_an_infeasible_target_before_the_start)
 }
 
 /*
+ * Compression is planned from the measured sample: per-thread rate
+ * times the threads this pair offers, post-copy off with it (QEMU 7.2's
+ * destination asserts when post-copy meets multifd), and nothing without
+ * the threads.
+ */
+TEST(palm_compresses_where_the_sample_says_it_pays)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .postcopy = true, .nvcpu = 1,
+				     .compress_threads = 2 };
+	struct qmp_model_target t = target300;
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 49 * MIB,
+		.ws_bytes = 48 * MIB, .dirty_bps = 0, .link_bps = 100e6 / 8,
+		.compress_ratio = 2, .compress_bps = 300e6,
+	};
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+	int i;
+
+	qmp_model_coef_defaults(&c);
+	t.allow_postcopy = true;
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	dump_log(&ctl);
+	EXPECT_TRUE(ctl.plan.compress);
+	EXPECT_EQ(2, s.compress_channels);
+	EXPECT_FALSE(s.postcopy);
+	EXPECT_FALSE(ctl.caps.postcopy);
+	EXPECT_LT(fabs(ctl.input.compress_bps - 600e6), 1);
+	/* QEMU 7.2 rate-limits multifd in page bytes: above the link */
+	EXPECT_LT((int64_t)(100e6 / 8), s.bandwidth_bps);
+	/* the pair offers no multifd zstd */
+	caps.compress_threads = 0;
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_FALSE(ctl.plan.compress);
+	EXPECT_EQ(0, s.compress_channels);
+	EXPECT_TRUE(s.postcopy);
+	/* a link faster than one thread compresses: plain is as fast */
+	caps.compress_threads = 1;
+	in.link_bps = 10e9 / 8;
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_FALSE(ctl.plan.compress);
+	for (i = 0; i < ctl.nlog && strcmp(ctl.log[i].action, "compress"); i++)
+		;
+	ASSERT_LT(i, ctl.nlog);
+	EXPECT_NE_NULL(strstr(ctl.log[i].why, "not used"));
+}
+
+/*
  * palm with the link rate unknown: no model, a downtime limit from the
  * pause target, and QEMU's default bandwidth cap (32 MiB/s in 7.2)
  * lifted; with the link known, the cap is the link's goodput.

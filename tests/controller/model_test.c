@@ -193,7 +193,7 @@ TEST(remainder_goes_behind_the_drain)
 	/* what qmp_ctl allows the remainder: pause - fixed - overhead */
 	EXPECT_LT(fabs(p.pause_ms - (c.downtime_fixed_ms +
 				     p.steady_dirty_bytes / p.goodput_bps * 1000 +
-				     qmp_model_pause_overhead_ms(&c, p.goodput_bps))),
+				     qmp_model_pause_overhead_ms(&c, p.goodput_bps, false))),
 		  1e-9);
 }
 
@@ -314,6 +314,103 @@ TEST(plan_throttles_or_switches_only_when_allowed)
 	EXPECT_EQ(QMP_MODEL_POSTCOPY, p.mode);
 	EXPECT_LE(p.pred.pause_ms, 300);
 	EXPECT_EQ(-EINVAL, qmp_model_plan(&c, &in, &(struct qmp_model_target){ 0 }, &p));
+}
+
+TEST(compression_multiplies_the_link_up_to_what_the_threads_do)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 0);
+	struct qmp_model_pred plain, packed;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &plain));
+	in.compress_ratio = 2;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &packed));
+	/* QEMU 7.2 counts pages uncompressed: same bytes, twice the rate */
+	EXPECT_LT(fabs(plain.bytes - packed.bytes), 1e-9 * plain.bytes);
+	EXPECT_LT(fabs(2 * plain.goodput_bps - packed.goodput_bps), 1e-9 * 2 * plain.goodput_bps);
+	EXPECT_LT(packed.total_s, plain.total_s * 0.6);
+	/* threads slower than the link: they set the pace */
+	in.compress_bps = plain.goodput_bps * 1.2;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &packed));
+	EXPECT_LT(fabs(plain.goodput_bps * 1.2 - packed.goodput_bps), 1e-9 * plain.goodput_bps * 1.2);
+	in.compress_ratio = -1;
+	EXPECT_EQ(-EINVAL, qmp_model_precopy(&c, &in, &packed));
+}
+
+TEST(compressed_pause_drains_multifds_queue_at_the_wire_rate)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 2e6);
+	struct qmp_model_pred p;
+
+	in.compress_ratio = 2;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &p));
+	EXPECT_LT(fabs(p.wire_bps - p.goodput_bps / 2), 1e-6);
+	/* the remainder at the page rate, the queue at the wire's */
+	EXPECT_LT(fabs(p.pause_ms - (c.downtime_fixed_ms +
+				     p.steady_dirty_bytes / p.goodput_bps * 1000 +
+				     c.pause_fixed_ms +
+				     c.multifd_inflight_bytes / p.wire_bps * 1000)),
+		  1e-9);
+}
+
+TEST(plan_compresses_only_where_it_pays)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 1e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	/* halves the time over 100 Mbit/s */
+	in.compress_ratio = 2;
+	in.compress_bps = 400e6;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	TH_LOG("%s", p.reason);
+	EXPECT_TRUE(p.compress);
+	EXPECT_EQ(QMP_MODEL_PRECOPY, p.mode);
+	EXPECT_NE_NULL(strstr(p.reason, "multifd zstd"));
+	/* memory that barely compresses: under the 10 % gain, not worth it */
+	in.compress_ratio = 1.05;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_FALSE(p.compress);
+	/* a link faster than the threads: no gain either */
+	in.compress_ratio = 2;
+	in.link_bps = 10e9 / 8;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_FALSE(p.compress);
+}
+
+TEST(compression_can_make_an_infeasible_target_feasible)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 12e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	/* dirtying at about the link's goodput: pre-copy never converges */
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	ASSERT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	in.compress_ratio = 3;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	TH_LOG("%s", p.reason);
+	EXPECT_TRUE(p.compress);
+	EXPECT_NE(QMP_MODEL_INFEASIBLE, p.mode);
+	EXPECT_NE_NULL(strstr(p.reason, "only with multifd zstd"));
+}
+
+TEST(compression_is_never_planned_with_postcopy)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 200e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	/* far above the link even compressed: only post-copy does */
+	t.allow_postcopy = true;
+	in.compress_ratio = 2;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_POSTCOPY, p.mode);
+	EXPECT_FALSE(p.compress);
 }
 
 TEST(coefficients_parse_strictly)

@@ -128,6 +128,8 @@ static bool parse_token(struct config *c, const char *tok, uint32_t len)
 		return parse_u32(val, vlen, 0xffffffffu, &c->verify_every);
 	if (key_is(tok, klen, "seed"))
 		return parse_u32(val, vlen, 0xffffffffu, &c->seed);
+	if (key_is(tok, klen, "fill"))
+		return parse_u32(val, vlen, 100, &c->fill);
 	if (key_is(tok, klen, "corrupt")) {
 		c->corrupt_set = true;
 		return parse_u32(val, vlen, 0xffffffffu, &c->corrupt);

@@ -26,6 +26,7 @@ struct config {
 	uint32_t period_ms;
 	uint32_t verify_every;
 	uint32_t seed;
+	uint32_t fill;		/* percent of each page that compresses */
 	bool corrupt_set;	/* test hook: damage one page after "ready" */
 	uint32_t corrupt;
 };

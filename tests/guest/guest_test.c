@@ -148,6 +148,34 @@ TEST_F(guest, corrupted_page_is_caught)
 	ASSERT_EQ(123, l.verify.first_bad);
 }
 
+/*
+ * fill=90: word 512, which corrupt= flips, lies in the repeated block.
+ * One bad page, not all: writer and verifier agree on the layout, and
+ * the verifier checks the repeats too.
+ */
+TEST_F(guest, compressible_fill_is_checked_word_by_word)
+{
+	struct guest_line l;
+
+	boot(_run, self, variant->accel, "64M",
+	     "ws=4M rate=5 period=10 fill=90 corrupt=77");
+	next_line(_run, self, "ready", &l);
+	request_verify(_run, &self->vm);
+	next_line(_run, self, "verify", &l);
+	ASSERT_FALSE(l.verify.ok);
+	ASSERT_EQ(1, l.verify.bad);
+	ASSERT_EQ(77, l.verify.first_bad);
+}
+
+TEST_F(guest, fill_above_100_is_refused)
+{
+	struct guest_line l;
+
+	boot(_run, self, variant->accel, "64M", "ws=1M fill=101");
+	next_line(_run, self, "error:", &l);
+	ASSERT_EQ(GUEST_LINE_ERROR, l.kind);
+}
+
 TEST_F(guest, bad_argument_is_refused)
 {
 	struct guest_line l;

@@ -51,6 +51,7 @@ static void send_header(void)
 	line_kv(&l, "off", cfg.off_ms);
 	line_kv(&l, "period_ms", cfg.period_ms);
 	line_kv(&l, "seed", cfg.seed);
+	line_kv(&l, "fill", cfg.fill);
 	line_kv(&l, "tsc_khz", tsc_khz);
 	line_send(&l);
 }
@@ -130,7 +131,7 @@ static void setup_memory(const struct mb_info *mbi)
 		line_send(&l);
 		halt_forever();
 	}
-	workset_init(&ws, base, cfg.ws_pages);
+	workset_init(&ws, base, cfg.ws_pages, cfg.fill);
 }
 
 static __attribute__((noreturn)) void main_loop(void)

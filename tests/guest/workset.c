@@ -7,6 +7,8 @@
 #define PAGE_MAGIC	0x6d6c6170u	/* "palm" */
 #define FILL_STEP	0x9e3779b9u	/* odd: consecutive words all differ */
 #define FILL_FIRST	3		/* words 0..2: magic, index, generation */
+#define FILL_WORDS	(WORDS_PER_PAGE - FILL_FIRST)
+#define REPEAT_WORDS	16		/* the compressible part's block */
 #define CORRUPT_WORD	(WORDS_PER_PAGE / 2)
 
 /* A well-mixed start value so pages and generations do not alias. */
@@ -28,7 +30,8 @@ uint64_t workset_bytes(uint32_t nr_pages)
 	return gen_bytes + (uint64_t)nr_pages * PAGE_SIZE;
 }
 
-void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages)
+void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages,
+		  uint32_t fill_pct)
 {
 	uint32_t gen_bytes = (uint32_t)(workset_bytes(nr_pages) -
 					(uint64_t)nr_pages * PAGE_SIZE);
@@ -36,27 +39,44 @@ void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages)
 	ws->gen = phys_ptr(base);
 	ws->pages = phys_ptr(base + gen_bytes);
 	ws->nr_pages = nr_pages;
+	ws->seq_words = FILL_WORDS - FILL_WORDS * fill_pct / 100;
+	if (ws->seq_words < REPEAT_WORDS)
+		ws->seq_words = REPEAT_WORDS;
 	ws->max_gen = 0;
 	ws->writes = 0;
 }
 
-static void write_page(uint32_t *p, uint32_t idx, uint32_t gen)
+/* Fill word w (from FILL_FIRST): the sequence, then its first block again. */
+static uint32_t fill_word(const struct workset *ws, uint32_t v0, uint32_t w)
 {
+	uint32_t k = w - FILL_FIRST;
+
+	if (k >= ws->seq_words)
+		k = (k - ws->seq_words) % REPEAT_WORDS;
+	return v0 + k * FILL_STEP;
+}
+
+static void write_page(const struct workset *ws, uint32_t *p, uint32_t idx,
+		       uint32_t gen)
+{
+	uint32_t *fill = p + FILL_FIRST;
 	uint32_t v = fill_seed(idx, gen);
+	uint32_t k;
 
 	p[0] = PAGE_MAGIC;
 	p[1] = idx;
 	p[2] = gen;
-	for (uint32_t w = FILL_FIRST; w < WORDS_PER_PAGE; w++) {
-		p[w] = v;
-		v += FILL_STEP;
-	}
+	/* two plain loops: the write rate is what the guest is for */
+	for (k = 0; k < ws->seq_words; k++, v += FILL_STEP)
+		fill[k] = v;
+	for (; k < FILL_WORDS; k++)
+		fill[k] = fill[(k - ws->seq_words) % REPEAT_WORDS];
 }
 
 void workset_fill(struct workset *ws)
 {
 	for (uint32_t i = 0; i < ws->nr_pages; i++) {
-		write_page(ws->pages + i * WORDS_PER_PAGE, i, 1);
+		write_page(ws, ws->pages + i * WORDS_PER_PAGE, i, 1);
 		ws->gen[i] = 1;
 	}
 	ws->max_gen = 1;
@@ -67,7 +87,7 @@ void workset_dirty(struct workset *ws, uint32_t idx)
 {
 	uint32_t gen = ws->gen[idx] + 1;
 
-	write_page(ws->pages + idx * WORDS_PER_PAGE, idx, gen);
+	write_page(ws, ws->pages + idx * WORDS_PER_PAGE, idx, gen);
 	ws->gen[idx] = gen;
 	if (gen > ws->max_gen)
 		ws->max_gen = gen;
@@ -85,14 +105,12 @@ void workset_verify(const struct workset *ws, struct verify_result *res)
 	for (uint32_t i = 0; i < ws->nr_pages; i++) {
 		const uint32_t *p = ws->pages + i * WORDS_PER_PAGE;
 		uint32_t gen = ws->gen[i];
-		uint32_t v = fill_seed(i, gen);
+		uint32_t v0 = fill_seed(i, gen);
 		uint32_t diff = (p[0] ^ PAGE_MAGIC) | (p[1] ^ i) | (p[2] ^ gen);
 
 		gen_sum += gen;
-		for (uint32_t w = FILL_FIRST; w < WORDS_PER_PAGE; w++) {
-			diff |= p[w] ^ v;
-			v += FILL_STEP;
-		}
+		for (uint32_t w = FILL_FIRST; w < WORDS_PER_PAGE; w++)
+			diff |= p[w] ^ fill_word(ws, v0, w);
 		if (diff) {
 			if (!bad)
 				first_bad = i;

@@ -13,13 +13,20 @@ struct workset {
 	uint32_t *gen;		/* expected generation per page */
 	uint32_t *pages;	/* page i at pages + i * 1024 words */
 	uint32_t nr_pages;
+	uint32_t seq_words;	/* fill words that follow the sequence */
 	uint32_t max_gen;	/* highest generation written so far */
 	uint64_t writes;	/* page writes since boot, initial fill included */
 };
 
 /* Bytes needed at base for nr_pages pages and their gen[] array. */
 uint64_t workset_bytes(uint32_t nr_pages);
-void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages);
+/*
+ * fill_pct of each page's fill words repeat a 64-byte block (what an LZ
+ * compressor such as QEMU's multifd zstd shrinks); the rest follow an
+ * arithmetic sequence, which it cannot.  0 keeps every page incompressible.
+ */
+void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages,
+		  uint32_t fill_pct);
 /* Writes every page at generation 1. */
 void workset_fill(struct workset *ws);
 /* Rewrites page idx whole with the next generation. */

@@ -31,6 +31,7 @@ static const char schema[] =
 	" {\"name\": \"10\", \"meta-type\": \"object\", \"tag\": \"kind\", "
 	"  \"members\": [{\"name\": \"downtime-limit\", \"default\": null, \"type\": \"int\"},"
 	"               {\"name\": \"tls-creds\", \"default\": null, \"type\": \"334\"},"
+	"               {\"name\": \"multifd-compression\", \"default\": null, \"type\": \"15\"},"
 	"               {\"name\": \"kind\", \"type\": \"str\"}],"
 	"  \"variants\": [{\"case\": \"a\", \"type\": \"16\"}, {\"case\": \"b\", \"type\": \"0\"}]},"
 	" {\"name\": \"16\", \"meta-type\": \"object\", "
@@ -46,6 +47,9 @@ static const char schema[] =
 	" {\"name\": \"14\", \"meta-type\": \"enum\", "
 	"  \"members\": [{\"name\": \"postcopy-ram\"}, {\"name\": \"x-schema-only\"}],"
 	"  \"values\": [\"postcopy-ram\", \"x-schema-only\"]},"
+	" {\"name\": \"15\", \"meta-type\": \"enum\", "
+	"  \"members\": [{\"name\": \"none\"}, {\"name\": \"zstd\"}],"
+	"  \"values\": [\"none\", \"zstd\"]},"
 	" {\"name\": \"334\", \"meta-type\": \"alternate\", "
 	"  \"members\": [{\"type\": \"str\"}, {\"type\": \"null\"}]},"
 	" {\"name\": \"int\", \"meta-type\": \"builtin\", \"json-type\": \"int\"},"
@@ -91,6 +95,10 @@ TEST(features_from_all_three_sources)
 	EXPECT_TRUE(qmp_has_parameter(f, "variant-param"));	/* union variant */
 	EXPECT_FALSE(qmp_has_parameter(f, "avail-switchover-bandwidth"));
 
+	/* this build has zstd but not zlib */
+	EXPECT_TRUE(qmp_has_multifd_compression(f, "zstd"));
+	EXPECT_FALSE(qmp_has_multifd_compression(f, "zlib"));
+
 	EXPECT_TRUE(qmp_has_command(f, "calc-dirty-rate"));
 	EXPECT_TRUE(qmp_has_command(f, "migrate-set-parameters"));
 	EXPECT_FALSE(qmp_has_command(f, "MIGRATION"));		/* an event */
@@ -98,9 +106,9 @@ TEST(features_from_all_three_sources)
 
 	qmp_features_count(f, &ncap, &npar, &ncmd);
 	EXPECT_EQ(3U, ncap);
-	/* downtime-limit, tls-creds, kind, variant-param, x-only-in-query,
-	 * max-bandwidth */
-	EXPECT_EQ(6U, npar);
+	/* downtime-limit, tls-creds, multifd-compression, kind,
+	 * variant-param, x-only-in-query, max-bandwidth */
+	EXPECT_EQ(7U, npar);
 	EXPECT_EQ(4U, ncmd);
 	qmp_features_free(f);
 }

@@ -128,6 +128,71 @@ TEST(parse_bounds_the_range_count)
 	free(text);
 }
 
+/* Guest memory in a buffer: 1/4 zero pages, 1/4 repeating, 1/2 random. */
+struct mem_reader {
+	unsigned char *mem;
+	uint64_t size;
+};
+
+static int mem_read(void *ctx, uint64_t addr, uint64_t len, unsigned char *buf)
+{
+	struct mem_reader *r = ctx;
+
+	if (addr + len > r->size)
+		return -EFAULT;
+	memcpy(buf, r->mem + addr, len);
+	return 0;
+}
+
+TEST(sample_compresses_what_qemu_would)
+{
+	struct qmp_ram_map m = { .n = 1, .r = { { 0, 32 << 20 } },
+				 .bytes = 32 << 20 };
+	struct mem_reader r = { .size = 32 << 20 };
+	struct qmp_ram_sample s;
+	uint64_t x = 88172645463325252ull, page;
+	size_t i;
+	double ratio;
+
+	r.mem = calloc(1, r.size);
+	ASSERT_NE_NULL(r.mem);
+	for (page = 0; page < r.size / 4096; page++) {
+		unsigned char *p = r.mem + page * 4096;
+
+		if (page % 4 == 0)
+			continue;
+		if (page % 4 == 1) {
+			for (i = 0; i < 4096; i++)
+				p[i] = "palm-repeats-16b"[i % 16];
+			continue;
+		}
+		for (i = 0; i < 4096; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			p[i] = (unsigned char)x;
+		}
+	}
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, mem_read, &r, &s));
+	free(r.mem);
+	/* zero pages never reach the compressor */
+	EXPECT_EQ(s.nonzero_pages * 4096, s.zstd_in_bytes);
+	/* a third repeats (shrinks to nearly nothing), two thirds random */
+	ratio = qmp_ram_sample_zstd_ratio(&s);
+	TH_LOG("ratio %.3f", ratio);
+	EXPECT_GE(ratio, 1.4);
+	EXPECT_LE(ratio, 1.55);
+	EXPECT_GT(qmp_ram_sample_zstd_bps(&s), 0);
+}
+
+TEST(empty_sample_has_no_ratio)
+{
+	struct qmp_ram_sample s = { 0 };
+
+	EXPECT_EQ(0, qmp_ram_sample_zstd_ratio(&s));
+	EXPECT_EQ(0, qmp_ram_sample_zstd_bps(&s));
+}
+
 FIXTURE(guest) {
 	struct qemu_proc vm;
 	struct qmp_client *mon;
@@ -175,7 +240,8 @@ static int count_nonzero(struct qmp_client *mon, const struct qmp_ram_map *m,
 
 static void check_guest(struct th_run *_run,
 			struct qemu_proc *vm, struct qmp_client **monp,
-			const char *append, double ws_bytes)
+			const char *append, double ws_bytes,
+			double min_ratio, double max_ratio)
 {
 	struct qemu_opts o = { .mem = "128M", .append = append };
 	struct qmp_ram_sample s;
@@ -210,17 +276,27 @@ static void check_guest(struct th_run *_run,
 	/* within 5 % of the full count, from 1/8 of the pages */
 	EXPECT_LE(s.used_bytes, truth * 1.05);
 	EXPECT_GE(s.used_bytes, truth * 0.95);
+	/* the guest's fill= decides how its pages compress */
+	TH_LOG("zstd: %.2fx at %.0f MB/s of one thread",
+	       qmp_ram_sample_zstd_ratio(&s), qmp_ram_sample_zstd_bps(&s) / 1e6);
+	EXPECT_GE(qmp_ram_sample_zstd_ratio(&s), min_ratio);
+	EXPECT_LE(qmp_ram_sample_zstd_ratio(&s), max_ratio);
+	EXPECT_GT(qmp_ram_sample_zstd_bps(&s), 0);
 }
 
 TEST_F_TIMEOUT(guest, sample_matches_full_count_16m, 60)
 {
-	check_guest(_run, &self->vm, &self->mon, "ws=16M rate=1", 16.0 * 1048576);
+	/* the sequence fill gives LZ nothing to match */
+	check_guest(_run, &self->vm, &self->mon, "ws=16M rate=1", 16.0 * 1048576,
+		    0.95, 1.1);
 }
 
 TEST_F_TIMEOUT(guest, sample_matches_full_count_48m, 60)
 {
-	check_guest(_run, &self->vm, &self->mon, "ws=48M rate=1 pattern=hotcold",
-		    48.0 * 1048576);
+	/* half of each page repeats a 64-byte block: about 2x */
+	check_guest(_run, &self->vm, &self->mon,
+		    "ws=48M rate=1 pattern=hotcold fill=50", 48.0 * 1048576,
+		    1.7, 2.3);
 }
 
 TEST_F_TIMEOUT(guest, unreadable_dir_is_a_clear_error, 60)

@@ -21,6 +21,7 @@
 #
 # Full grid (240 migrations):
 #   MIG_GRID=full sh bench/migration/run.sh
+# The controllers through libvirt (two real libvirtd): sh bench/migration/libvirt.sh
 set -eu
 cd "$(dirname "$0")/../.."
 here=bench/migration

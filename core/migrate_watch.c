@@ -7,19 +7,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/migrate_cmd.h"
+#include "qmp/qmp_clock.h"
 #include "qmp/qmp_commands.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_guest_line(void *ctx, const struct guest_line *line,
 			  double arrival_s)
@@ -38,7 +30,7 @@ static void on_dst_line(void *ctx, const struct guest_line *line,
 
 static void watch_logs(struct migrate_watch *w)
 {
-	double t = now_s();
+	double t = qmp_now_s();
 
 	if (w->have_src_tail)
 		guest_tail_read(&w->src_tail, t, on_guest_line, &w->pause);
@@ -136,13 +128,13 @@ int migrate_open_logs(const struct migrate_args *a, struct migrate_watch *w)
 void migrate_restart_watch(struct migrate_watch *w)
 {
 	if (w->have_src_tail) {
-		guest_tail_read(&w->src_tail, now_s(), on_guest_line, &w->pause);
+		guest_tail_read(&w->src_tail, qmp_now_s(), on_guest_line, &w->pause);
 		w->pause.have_last = false;
 		w->pause.max_gap_s = 0;
 		w->pause.have_first = false;
 	}
 	if (w->have_dst_tail)
-		guest_tail_read(&w->dst_tail, now_s(), NULL, NULL);
+		guest_tail_read(&w->dst_tail, qmp_now_s(), NULL, NULL);
 }
 
 /*
@@ -153,9 +145,9 @@ void migrate_await_first_heartbeat(struct migrate_watch *w)
 {
 	uint64_t seen = w->dst_only.heartbeats;
 	double period = w->pause.period_ms ? w->pause.period_ms / 1000.0 : 0.1;
-	double deadline = now_s() + 2 + 20 * period;
+	double deadline = qmp_now_s() + 2 + 20 * period;
 
-	while (now_s() < deadline && w->dst_only.heartbeats == seen) {
+	while (qmp_now_s() < deadline && w->dst_only.heartbeats == seen) {
 		watch_logs(w);
 		usleep(2000);
 	}
@@ -164,7 +156,7 @@ void migrate_await_first_heartbeat(struct migrate_watch *w)
 int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,
 			char *why, size_t len)
 {
-	double deadline = now_s() + 60;
+	double deadline = qmp_now_s() + 60;
 	uint64_t after_seq = w->dst_only.last_seq;
 	int err;
 
@@ -174,7 +166,7 @@ int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,
 		snprintf(why, len, "send-key: %s", qmp_last_error(dst));
 		return err;
 	}
-	while (now_s() < deadline) {
+	while (qmp_now_s() < deadline) {
 		watch_logs(w);
 		if (w->dst_only.have_verify &&
 		    w->dst_only.last_verify.seq >= after_seq)

@@ -2,12 +2,12 @@
 /* Driving one migration over QMP; see qmp_migration.h. */
 #include "qmp/qmp_migration.h"
 
+#include "qmp/qmp_clock.h"
 #include "qmp/qmp_ctl_backend.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define IDLE_SLICE_MS 5
@@ -17,14 +17,6 @@
 #define DESTINATION_LOAD_S 30.0
 /* How long QEMU may take to publish the figures of a completed run. */
 #define FINAL_FIGURES_S 2.0
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void qmp_migration_opts_init(struct qmp_migration_opts *o)
 {
@@ -65,9 +57,12 @@ static bool status_is_terminal(const char *status)
 	       !strcmp(status, "cancelled");
 }
 
-static void idle_for(const struct qmp_migration_hooks *hooks, int ms)
+void qmp_migration_idle(const struct qmp_migration_hooks *hooks, int ms)
 {
-	for (; ms > 0; ms -= IDLE_SLICE_MS) {
+	/* by the clock: the hook's own time counts */
+	double until = qmp_now_s() + ms / 1000.0;
+
+	while (qmp_now_s() < until) {
 		if (hooks && hooks->idle)
 			hooks->idle(hooks->ctx);
 		usleep(IDLE_SLICE_MS * 1000);
@@ -206,7 +201,7 @@ static void await_destination(struct qmp_client *dst,
 			      const struct qmp_migration_hooks *hooks,
 			      struct qmp_migration_result *res)
 {
-	double deadline = now_s() + DESTINATION_LOAD_S;
+	double deadline = qmp_now_s() + DESTINATION_LOAD_S;
 	bool running;
 	int err;
 
@@ -222,13 +217,13 @@ static void await_destination(struct qmp_client *dst,
 		}
 		if (strcmp(res->dst_status, "inmigrate"))
 			return;
-		if (now_s() > deadline) {
+		if (qmp_now_s() > deadline) {
 			snprintf(res->reason, sizeof(res->reason),
 				 "completed, but the destination was still loading after %.0f s",
 				 DESTINATION_LOAD_S);
 			return;
 		}
-		idle_for(hooks, IDLE_SLICE_MS);
+		qmp_migration_idle(hooks, IDLE_SLICE_MS);
 	}
 }
 
@@ -240,11 +235,11 @@ static void await_final_figures(struct qmp_client *src,
 				const struct qmp_migration_hooks *hooks,
 				struct qmp_migrate_info *info)
 {
-	double deadline = now_s() + FINAL_FIGURES_S;
+	double deadline = qmp_now_s() + FINAL_FIGURES_S;
 	struct qmp_migrate_info again;
 
-	while (info->total_time_ms <= 0 && now_s() < deadline) {
-		idle_for(hooks, IDLE_SLICE_MS);
+	while (info->total_time_ms <= 0 && qmp_now_s() < deadline) {
+		qmp_migration_idle(hooks, IDLE_SLICE_MS);
 		if (qmp_query_migrate(src, &again) == 0 &&
 		    !strcmp(again.status, "completed"))
 			*info = again;
@@ -256,19 +251,19 @@ static void settle(struct qmp_client *src,
 		   const struct qmp_migration_hooks *hooks, bool cancel,
 		   struct qmp_migration_result *res)
 {
-	double deadline = now_s() + CANCEL_GRACE_S;
+	double deadline = qmp_now_s() + CANCEL_GRACE_S;
 	struct qmp_migrate_info info;
 
 	if (cancel && qmp_migrate_cancel(src))
 		fprintf(stderr, "palm: migrate_cancel: %s\n", qmp_last_error(src));
-	while (now_s() < deadline) {
+	while (qmp_now_s() < deadline) {
 		if (qmp_query_migrate(src, &info) == 0) {
 			snprintf(res->qemu_status, sizeof(res->qemu_status),
 				 "%s", info.status);
 			if (status_is_terminal(info.status))
 				return;
 		}
-		idle_for(hooks, 20);
+		qmp_migration_idle(hooks, 20);
 	}
 }
 
@@ -276,14 +271,14 @@ static void record_end_states(struct qmp_client *src, struct qmp_client *dst,
 			      bool src_was_running,
 			      struct qmp_migration_result *res)
 {
-	double deadline = now_s() + 5;
+	double deadline = qmp_now_s() + 5;
 	bool running = false;
 	int err;
 
 	/* QEMU reports "completed" before the source leaves finish-migrate. */
 	while ((err = qmp_query_status(src, res->src_status,
 				       sizeof(res->src_status), &running)) == 0 &&
-	       !strcmp(res->src_status, "finish-migrate") && now_s() < deadline)
+	       !strcmp(res->src_status, "finish-migrate") && qmp_now_s() < deadline)
 		usleep(IDLE_SLICE_MS * 1000);
 	if (err == 0) {
 		/* A failed migration must never leave the guest stopped. */
@@ -373,7 +368,7 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 	if (err)
 		return 0;
 
-	start = now_s();
+	start = qmp_now_s();
 	err = qmp_migrate(src, o->uri);
 	if (err) {
 		snprintf(res->reason, sizeof(res->reason), "migrate %s: %s",
@@ -385,7 +380,7 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 	for (;;) {
 		struct qmp_migrate_info now;
 
-		elapsed = now_s() - start;
+		elapsed = qmp_now_s() - start;
 		drain_events(src, &res->passes);
 
 		/* The source's state decides: a cancel also ends the destination. */
@@ -472,7 +467,7 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 			}
 			break;
 		}
-		idle_for(hooks, o->poll_ms);
+		qmp_migration_idle(hooks, o->poll_ms);
 	}
 
 	/* A destination that died usually shows first as a failed send. */
@@ -492,10 +487,10 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 	/* A source that stays must not stay throttled. */
 	if (o->ctl && o->ctl->dirty_limited && res->outcome != QMP_MIG_COMPLETED &&
 	    be.cancel_dirty_limit(&be))
-		qmp_ctl_log(o->ctl, now_s() - start, "error", 0,
+		qmp_ctl_log(o->ctl, qmp_now_s() - start, "error", 0,
 			    "cancel-vcpu-dirty-limit failed: %s", be.error(&be));
 
-	res->wall_s = now_s() - start;
+	res->wall_s = qmp_now_s() - start;
 	record_end_states(src, dst, src_was_running, res);
 	return 0;
 }

@@ -94,4 +94,7 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 
 const char *qmp_migration_outcome_name(enum qmp_migration_outcome outcome);
 
+/* Waits ms, calling hooks->idle every few milliseconds (both backends). */
+void qmp_migration_idle(const struct qmp_migration_hooks *hooks, int ms);
+
 #endif /* PALM_QMP_MIGRATION_H */

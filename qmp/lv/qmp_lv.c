@@ -11,9 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "qmp/qmp_clock.h"
 #include "qmp/qmp_ram_sample.h"
 
 #define MEASURE_POLL_MS		100
@@ -274,21 +274,13 @@ int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One libvirt dirty-rate window of t_s seconds, in bytes/s. */
 static int measure_once(struct qmp_lv *lv, int t_s, unsigned int mode,
 			double *bps)
 {
 	virDomainStatsRecordPtr *recs = NULL;
 	virDomainPtr doms[] = { lv->dom, NULL };
-	double deadline = now_s() + t_s + MEASURE_SLACK_S;
+	double deadline = qmp_now_s() + t_s + MEASURE_SLACK_S;
 	long long mibps;
 	int status, n;
 
@@ -297,7 +289,7 @@ static int measure_once(struct qmp_lv *lv, int t_s, unsigned int mode,
 		return -EIO;
 	}
 	usleep((useconds_t)t_s * 1000000);
-	while (now_s() < deadline) {
+	while (qmp_now_s() < deadline) {
 		n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs, 0);
 		if (n < 1) {
 			qmp_lv_set_error(lv, "dirty rate statistics");

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define IDLE_SLICE_MS		5
+#include "qmp/qmp_clock.h"
+
 #define FINAL_FIGURES_S		2.0
 
 struct migrate_call {
@@ -29,25 +29,6 @@ struct migrate_call {
 	char error[256];
 	atomic_bool done;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void idle_for(const struct qmp_migration_hooks *hooks, int ms)
-{
-	double until = now_s() + ms / 1000.0;
-
-	while (now_s() < until) {
-		if (hooks && hooks->idle)
-			hooks->idle(hooks->ctx);
-		usleep(IDLE_SLICE_MS * 1000);
-	}
-}
 
 /*
  * On a connection of its own: sharing the poller's, job statistics waited
@@ -156,16 +137,16 @@ static void final_figures(struct qmp_lv *lv, struct migrate_call *m,
 			  const struct qmp_migration_hooks *hooks,
 			  struct qmp_migrate_info *info)
 {
-	double deadline = now_s() + FINAL_FIGURES_S;
+	double deadline = qmp_now_s() + FINAL_FIGURES_S;
 	struct qmp_migrate_info done;
 
-	while (now_s() < deadline) {
+	while (qmp_now_s() < deadline) {
 		if (qmp_lv_query(lv, m->ddom, VIR_DOMAIN_JOB_STATS_COMPLETED,
 				 &done) == 0 && done.has_ram) {
 			*info = done;
 			return;
 		}
-		idle_for(hooks, 20);
+		qmp_migration_idle(hooks, 20);
 	}
 }
 
@@ -212,7 +193,7 @@ int qmp_lv_migration_run(struct qmp_lv *lv,
 		goto out;
 	}
 
-	start = now_s();
+	start = qmp_now_s();
 	err = pthread_create(&thread, NULL, migrate_thread, &m);
 	if (err) {
 		snprintf(res->reason, sizeof(res->reason), "migration thread: %s",
@@ -225,8 +206,8 @@ int qmp_lv_migration_run(struct qmp_lv *lv,
 		struct qmp_migrate_info now;
 		struct qmp_ctl_action act;
 
-		idle_for(hooks, o->poll_ms);
-		elapsed = now_s() - start;
+		qmp_migration_idle(hooks, o->poll_ms);
+		elapsed = qmp_now_s() - start;
 		if (atomic_load(&m.done))
 			break;
 		/* Between libvirt's phases there may be no job for a moment. */
@@ -278,7 +259,7 @@ int qmp_lv_migration_run(struct qmp_lv *lv,
 		}
 	}
 	pthread_join(thread, NULL);
-	res->wall_s = now_s() - start;
+	res->wall_s = qmp_now_s() - start;
 
 	if (m.ddom) {
 		final_figures(lv, &m, hooks, info);

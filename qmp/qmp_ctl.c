@@ -127,6 +127,11 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 	int err;
 
 	s->postcopy = t->allow_postcopy && ctl->caps.postcopy;
+	/*
+	 * A faulted page otherwise waits behind the background stream
+	 * queued on the link: the guest's post-copy pause is that queue.
+	 */
+	s->postcopy_preempt = s->postcopy && ctl->caps.postcopy_preempt;
 	if (!ctl->have_input) {
 		/* Nothing measured: start within the pause target, learn. */
 		lim = t->max_pause_ms - ctl->coef.downtime_fixed_ms -
@@ -174,6 +179,7 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		/* QEMU 7.2's destination asserts if post-copy meets multifd */
 		s->compress_channels = ctl->caps.compress_threads;
 		s->postcopy = false;
+		s->postcopy_preempt = false;
 		ctl->caps.postcopy = false;
 		qmp_ctl_log(ctl, -1, "compress", ctl->input.compress_ratio,
 			    "multifd zstd on %d channel%s: the RAM sample compresses %.2fx, %d thread%s at %.0f MB/s of pages; post-copy off (not with multifd)",
@@ -212,8 +218,8 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		    p->reason, (long long)s->downtime_ms, p->downtime_limit_ms,
 		    t->max_pause_ms,
 		    ctl->coef.downtime_fixed_ms,
-		    qmp_model_pause_overhead_ms(&ctl->coef, p->pred.wire_bps,
-						p->compress),
+		    qmp_model_pause_reserve_ms(&ctl->coef, p->pred.wire_bps,
+					       p->compress),
 		    s->bandwidth_bps * 8 / MB);
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
 	    ctl->input.dirty_bps * (1 - p->throttle) < QEMU_DIRTY_LIMIT_REACH_BPS &&
@@ -734,10 +740,10 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 
 	/* QEMU counts pages; what is in flight is compressed */
 	cap_ms = tg->max_pause_ms - ctl->coef.downtime_fixed_ms -
-		 qmp_model_pause_overhead_ms(&ctl->coef,
-					     ctl->plan.compress ?
-					     bw / ctl->input.compress_ratio : bw,
-					     ctl->plan.compress);
+		 qmp_model_pause_reserve_ms(&ctl->coef,
+					    ctl->plan.compress ?
+					    bw / ctl->input.compress_ratio : bw,
+					    ctl->plan.compress);
 	/*
 	 * QEMU switches over once what is pending fits bandwidth x limit;
 	 * the pending data never exceeds what the last pass left (the

@@ -31,6 +31,7 @@ enum qmp_ctl_kind {
 /* What this QEMU pair offers (from qmp_features and the accelerator). */
 struct qmp_ctl_caps {
 	bool postcopy;		/* postcopy-ram on both ends */
+	bool postcopy_preempt;	/* and postcopy-preempt (QEMU >= 7.1) */
 	bool auto_converge;
 	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
 	/*
@@ -48,6 +49,7 @@ struct qmp_ctl_setup {
 	int64_t max_cpu_throttle_pct;
 	bool auto_converge;
 	bool postcopy;		/* on both ends, as QEMU requires */
+	bool postcopy_preempt;	/* with it: faulted pages on their own channel */
 	int compress_channels;	/* > 0: multifd zstd on both ends */
 };
 

@@ -122,6 +122,12 @@ static int q_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 		if (!err)
 			err = fail(q, q->dst, "destination: postcopy-ram",
 				   qmp_migrate_set_capability(q->dst, "postcopy-ram", true));
+		if (!err && s->postcopy_preempt)
+			err = fail(q, q->src, "source: postcopy-preempt",
+				   qmp_migrate_set_capability(q->src, "postcopy-preempt", true));
+		if (!err && s->postcopy_preempt)
+			err = fail(q, q->dst, "destination: postcopy-preempt",
+				   qmp_migrate_set_capability(q->dst, "postcopy-preempt", true));
 		if (err)
 			return err;
 	}

@@ -60,6 +60,9 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 	caps->postcopy = fd && qmp_has_capability(fs, "postcopy-ram") &&
 			 qmp_has_capability(fd, "postcopy-ram") &&
 			 qmp_has_command(fs, "migrate-start-postcopy");
+	caps->postcopy_preempt = caps->postcopy &&
+				 qmp_has_capability(fs, "postcopy-preempt") &&
+				 qmp_has_capability(fd, "postcopy-preempt");
 	caps->auto_converge = qmp_has_capability(fs, "auto-converge");
 	/* the command exists without a dirty ring but then refuses */
 	caps->vcpu_dirty_limit = k->want_dirty_limit &&

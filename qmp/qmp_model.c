@@ -245,6 +245,17 @@ static double inflight(const struct qmp_model_coef *c,
 					c->inflight_bytes;
 }
 
+double qmp_model_pause_reserve_ms(const struct qmp_model_coef *c,
+				  double wire_bps, bool multifd)
+{
+	double extra = qmp_model_pause_overhead_ms(c, wire_bps, multifd);
+
+	if (multifd && wire_bps > 0)
+		extra += (QMP_MODEL_MULTIFD_DRAIN_RESERVE - 1) *
+			 c->multifd_inflight_bytes / wire_bps * 1000;
+	return extra;
+}
+
 /* What is in flight is compressed: it drains at the wire's rate. */
 static double wire_rate(const struct qmp_model_input *in, double goodput_bps)
 {
@@ -430,8 +441,8 @@ static double limit_for_pause(const struct qmp_model_coef *c,
 			      double max_pause_ms)
 {
 	return max_pause_ms - c->downtime_fixed_ms -
-	       qmp_model_pause_overhead_ms(c, wire_rate(in, goodput(c, in)),
-					   in->compress_ratio > 1);
+	       qmp_model_pause_reserve_ms(c, wire_rate(in, goodput(c, in)),
+					  in->compress_ratio > 1);
 }
 
 static bool precopy_meets(const struct qmp_model_coef *c,

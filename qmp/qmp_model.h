@@ -112,6 +112,16 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
 double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
 				   double wire_bps, bool multifd);
 
+/*
+ * What a downtime limit must leave of the pause target for that: the
+ * same, but multifd's drain taken at QMP_MODEL_MULTIFD_DRAIN_RESERVE
+ * times its fitted (median) size, for it varies more (81-139 ms beyond
+ * QEMU's downtime at 100 Mbit/s in the grid, 93 ms the median).
+ */
+#define QMP_MODEL_MULTIFD_DRAIN_RESERVE 1.5
+double qmp_model_pause_reserve_ms(const struct qmp_model_coef *c,
+				  double wire_bps, bool multifd);
+
 /* The service-level target of one migration. */
 struct qmp_model_target {
 	double max_pause_ms;		/* guest-observed pause */

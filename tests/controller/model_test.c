@@ -354,6 +354,20 @@ TEST(compressed_pause_drains_multifds_queue_at_the_wire_rate)
 		  1e-9);
 }
 
+TEST(limits_reserve_more_for_multifds_varying_drain)
+{
+	struct qmp_model_coef c = coef();
+	const double wire = 12e6;
+
+	/* the prediction keeps the median; the limit leaves room for more */
+	EXPECT_LT(fabs(qmp_model_pause_reserve_ms(&c, wire, false) -
+		       qmp_model_pause_overhead_ms(&c, wire, false)), 1e-9);
+	EXPECT_LT(fabs(qmp_model_pause_reserve_ms(&c, wire, true) -
+		       qmp_model_pause_overhead_ms(&c, wire, true) -
+		       (QMP_MODEL_MULTIFD_DRAIN_RESERVE - 1) *
+		       c.multifd_inflight_bytes / wire * 1000), 1e-9);
+}
+
 TEST(plan_compresses_only_where_it_pays)
 {
 	struct qmp_model_coef c = coef();

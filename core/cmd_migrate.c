@@ -513,16 +513,19 @@ static void keep_vcpu_feed(struct migrate_ctl *mc)
 }
 
 int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
-		      char *err, size_t errlen)
+		      struct qmp_migration_result *res)
 {
 	struct qmp_model_coef coef;
+	char err[240];
 	int ret;
 
 	qmp_model_coef_defaults(&coef);
 	if (a->model_path) {
-		ret = qmp_model_coef_load(a->model_path, &coef, err, errlen);
-		if (ret)
+		ret = qmp_model_coef_load(a->model_path, &coef, err, sizeof(err));
+		if (ret) {
+			snprintf(res->reason, sizeof(res->reason), "model: %s", err);
 			return ret;
+		}
 	}
 	qmp_ctl_init(&mc->ctl, a->kind, &coef, &a->target);
 	return 0;
@@ -581,11 +584,9 @@ static int setup_controller(const struct migrate_args *a,
 	uint64_t ram = 0;
 	int ret;
 
-	ret = migrate_ctl_begin(a, mc, err, sizeof(err));
-	if (ret) {
-		snprintf(res->reason, sizeof(res->reason), "model: %.240s", err);
+	ret = migrate_ctl_begin(a, mc, res);
+	if (ret)
 		return ret;
-	}
 	if (a->kind == QMP_CTL_PALM) {
 		ret = palm_input(a, src, mc, err, sizeof(err));
 		if (ret)

@@ -77,9 +77,12 @@ struct migrate_watch {
 	FILE *trace;			/* --trace: one query-migrate per line */
 };
 
-/* cmd_migrate.c: the controller's model and plan, for either backend */
+/*
+ * cmd_migrate.c: the controller's model and plan, for either backend;
+ * a bad model file is said in res->reason.
+ */
 int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
-		      char *err, size_t errlen);
+		      struct qmp_migration_result *res);
 /*
  * The RAM sample's outcome (err 0: mc->ram_sample filled, "how" names the
  * reader) into mc, known->used_bytes and the log; why says why it failed.

@@ -61,15 +61,12 @@ static int setup_controller(const struct migrate_args *a, struct qmp_lv *lv,
 {
 	struct qmp_ctl_known known = a->known;
 	struct qmp_ctl_caps caps;
-	char err[320] = "";
 	uint64_t ram = 0;
 	int ret;
 
-	ret = migrate_ctl_begin(a, mc, err, sizeof(err));
-	if (ret) {
-		snprintf(res->reason, sizeof(res->reason), "model: %.240s", err);
+	ret = migrate_ctl_begin(a, mc, res);
+	if (ret)
 		return ret;
-	}
 	if (a->kind == QMP_CTL_PALM) {
 		ret = palm_input(a, lv, mc);
 		if (ret)

@@ -88,47 +88,26 @@ out:
 	return ret;
 }
 
-void qmp_ctl_known_compress(const struct qmp_ctl_known *k,
-			    struct qmp_model_input *in)
-{
-	if (k->allow_compress && k->zstd_ratio > 0 && k->zstd_thread_bps > 0) {
-		in->compress_ratio = k->zstd_ratio;
-		in->compress_bps = k->zstd_thread_bps;
-	}
-}
-
-int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
-			struct qmp_model_input *in, bool *have_prediction,
-			char *err, size_t errlen)
+int qmp_ctl_fill_input(const struct qmp_ctl_known *k, uint64_t ram_bytes,
+		       qmp_ctl_measure_fn *measure, void *ctx,
+		       struct qmp_model_input *in, bool *have_prediction,
+		       char *err, size_t errlen)
 {
 	double r1, r2, ws, rate;
-	bool kvm = false;
-	uint64_t ram;
 	int ret;
 
 	memset(in, 0, sizeof(*in));
 	*have_prediction = false;
-	ret = qmp_query_ram_size(src, &ram);
-	if (ret) {
-		snprintf(err, errlen, "source: %s", qmp_last_error(src));
-		return ret;
-	}
-	in->ram_bytes = (double)ram;
+	in->ram_bytes = (double)ram_bytes;
 	in->used_bytes = k->used_bytes >= 0 ? fmin(k->used_bytes, in->ram_bytes) :
 					      in->ram_bytes;
 	if (k->dirty_bps >= 0 && k->ws_bytes >= 0) {
 		ws = fmin(k->ws_bytes, in->ram_bytes);
 		rate = k->dirty_bps;
 	} else {
-		/* an old QEMU without query-kvm samples */
-		if (qmp_query_kvm_enabled(src, &kvm))
-			kvm = false;
-		ret = qmp_measure_dirty(src, k->measure_s, kvm, &r1, &r2);
-		if (ret) {
-			snprintf(err, errlen, "source: dirty rate: %s",
-				 qmp_last_error(src));
+		ret = measure(ctx, k->measure_s, &r1, &r2, err, errlen);
+		if (ret)
 			return ret;
-		}
 		ret = qmp_model_fit_dirty(r1, r2, k->measure_s, in->used_bytes,
 					  &ws, &rate);
 		if (ret) {
@@ -138,10 +117,46 @@ int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
 	}
 	in->ws_bytes = ws;
 	in->dirty_bps = rate;
-	qmp_ctl_known_compress(k, in);
+	if (k->allow_compress && k->zstd_ratio > 0 && k->zstd_thread_bps > 0) {
+		in->compress_ratio = k->zstd_ratio;
+		in->compress_bps = k->zstd_thread_bps;
+	}
 	if (k->link_bps <= 0)
 		return 0;
 	in->link_bps = k->link_bps;
 	*have_prediction = true;
 	return 0;
+}
+
+/* calc-dirty-rate: the dirty bitmap under KVM, page sampling otherwise */
+static int measure_qmp(void *ctx, int measure_s, double *r1, double *r2,
+		       char *err, size_t errlen)
+{
+	struct qmp_client *src = ctx;
+	bool kvm = false;
+	int ret;
+
+	/* an old QEMU without query-kvm samples */
+	if (qmp_query_kvm_enabled(src, &kvm))
+		kvm = false;
+	ret = qmp_measure_dirty(src, measure_s, kvm, r1, r2);
+	if (ret)
+		snprintf(err, errlen, "source: dirty rate: %s", qmp_last_error(src));
+	return ret;
+}
+
+int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
+			struct qmp_model_input *in, bool *have_prediction,
+			char *err, size_t errlen)
+{
+	uint64_t ram;
+	int ret;
+
+	ret = qmp_query_ram_size(src, &ram);
+	if (ret) {
+		snprintf(err, errlen, "source: %s", qmp_last_error(src));
+		return ret;
+	}
+	return qmp_ctl_fill_input(k, ram, measure_qmp, src, in, have_prediction,
+				  err, errlen);
 }

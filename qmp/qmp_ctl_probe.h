@@ -46,8 +46,21 @@ int qmp_ctl_probe_input(struct qmp_client *src, const struct qmp_ctl_known *k,
 			struct qmp_model_input *in, bool *have_prediction,
 			char *err, size_t errlen);
 
-/* The sample's compression, per thread, into in when allowed and measured. */
-void qmp_ctl_known_compress(const struct qmp_ctl_known *k,
-			    struct qmp_model_input *in);
+/*
+ * Two windows of the guest's distinct-page dirtying, measure_s and
+ * 2 * measure_s long, in bytes/s; errors described in err.
+ */
+typedef int qmp_ctl_measure_fn(void *ctx, int measure_s, double *r1,
+			       double *r2, char *err, size_t errlen);
+
+/*
+ * What qmp_ctl_probe_input does after asking QEMU for the RAM size,
+ * for any backend's measurement: the dirtying given in k or measured and
+ * fitted, the sample's compression when allowed, the link when known.
+ */
+int qmp_ctl_fill_input(const struct qmp_ctl_known *k, uint64_t ram_bytes,
+		       qmp_ctl_measure_fn *measure, void *ctx,
+		       struct qmp_model_input *in, bool *have_prediction,
+		       char *err, size_t errlen);
 
 #endif /* PALM_QMP_CTL_PROBE_H */

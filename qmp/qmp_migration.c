@@ -57,6 +57,24 @@ static bool status_is_terminal(const char *status)
 	       !strcmp(status, "cancelled");
 }
 
+void qmp_migration_note_poll(struct qmp_migration_result *res,
+			     const struct qmp_migrate_info *info,
+			     const struct qmp_migrate_info *now,
+			     const struct qmp_migration_hooks *hooks,
+			     double elapsed_s)
+{
+	if (info->ram_dirty_sync_count > res->passes)
+		res->passes = info->ram_dirty_sync_count;
+	if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
+		res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
+	if (hooks && hooks->progress)
+		hooks->progress(hooks->ctx, now, res->passes, elapsed_s);
+	if (!strcmp(now->status, "postcopy-active") && !res->postcopy) {
+		res->postcopy = true;
+		res->postcopy_at_s = elapsed_s;
+	}
+}
+
 void qmp_migration_idle(const struct qmp_migration_hooks *hooks, int ms)
 {
 	/* by the clock: the hook's own time counts */
@@ -395,16 +413,7 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 			 now.status);
 		if (now.has_ram || !strcmp(now.status, "completed"))
 			*info = now;
-		if (info->ram_dirty_sync_count > res->passes)
-			res->passes = info->ram_dirty_sync_count;
-		if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
-			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->ctx, &now, res->passes, elapsed);
-		if (!strcmp(now.status, "postcopy-active") && !res->postcopy) {
-			res->postcopy = true;
-			res->postcopy_at_s = elapsed;
-		}
+		qmp_migration_note_poll(res, info, &now, hooks, elapsed);
 
 		if (o->ctl && control(o->ctl, &be, src, hooks, &now, elapsed,
 				      res))

@@ -94,6 +94,17 @@ int qmp_migration_run(struct qmp_client *src, struct qmp_client *dst,
 
 const char *qmp_migration_outcome_name(enum qmp_migration_outcome outcome);
 
+/*
+ * One poll's bookkeeping, for both backends: passes and peak dirty rate
+ * from the last complete figures (info), the progress hook and the
+ * post-copy switch from this poll's (now).
+ */
+void qmp_migration_note_poll(struct qmp_migration_result *res,
+			     const struct qmp_migrate_info *info,
+			     const struct qmp_migrate_info *now,
+			     const struct qmp_migration_hooks *hooks,
+			     double elapsed_s);
+
 /* Waits ms, calling hooks->idle every few milliseconds (both backends). */
 void qmp_migration_idle(const struct qmp_migration_hooks *hooks, int ms);
 

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -335,48 +334,34 @@ static unsigned int dirty_rate_mode(struct qmp_lv *lv)
 	return mode;
 }
 
+/* libvirt's dirty-rate calculation, twice, in the domain's best mode */
+static int measure_lv(void *ctx, int measure_s, double *r1, double *r2,
+		      char *err, size_t errlen)
+{
+	struct qmp_lv *lv = ctx;
+	unsigned int mode = dirty_rate_mode(lv);
+	int ret;
+
+	/* measure_once says what failed in lv->error, which err is here */
+	(void)err;
+	(void)errlen;
+	ret = measure_once(lv, measure_s, mode, r1);
+	if (!ret)
+		ret = measure_once(lv, 2 * measure_s, mode, r2);
+	return ret;
+}
+
 int qmp_lv_probe_input(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 		       struct qmp_model_input *in, bool *have_prediction)
 {
-	double r1, r2, ws, rate;
-	unsigned int mode;
 	uint64_t ram;
 	int ret;
 
-	memset(in, 0, sizeof(*in));
-	*have_prediction = false;
 	ret = qmp_lv_ram_size(lv, &ram);
 	if (ret)
 		return ret;
-	in->ram_bytes = (double)ram;
-	in->used_bytes = k->used_bytes >= 0 ? fmin(k->used_bytes, in->ram_bytes) :
-					      in->ram_bytes;
-	if (k->dirty_bps >= 0 && k->ws_bytes >= 0) {
-		ws = fmin(k->ws_bytes, in->ram_bytes);
-		rate = k->dirty_bps;
-	} else {
-		mode = dirty_rate_mode(lv);
-		ret = measure_once(lv, k->measure_s, mode, &r1);
-		if (!ret)
-			ret = measure_once(lv, 2 * k->measure_s, mode, &r2);
-		if (ret)
-			return ret;
-		ret = qmp_model_fit_dirty(r1, r2, k->measure_s, in->used_bytes,
-					  &ws, &rate);
-		if (ret) {
-			snprintf(lv->error, sizeof(lv->error),
-				 "dirty rate %g/%g B/s does not fit", r1, r2);
-			return ret;
-		}
-	}
-	in->ws_bytes = ws;
-	in->dirty_bps = rate;
-	qmp_ctl_known_compress(k, in);
-	if (k->link_bps <= 0)
-		return 0;
-	in->link_bps = k->link_bps;
-	*have_prediction = true;
-	return 0;
+	return qmp_ctl_fill_input(k, ram, measure_lv, lv, in, have_prediction,
+				  lv->error, sizeof(lv->error));
 }
 
 static int peek_read(void *ctx, uint64_t addr, uint64_t len,

@@ -217,16 +217,7 @@ int qmp_lv_migration_run(struct qmp_lv *lv,
 			*info = now;
 		snprintf(res->qemu_status, sizeof(res->qemu_status), "%s",
 			 now.status);
-		if (info->ram_dirty_sync_count > res->passes)
-			res->passes = info->ram_dirty_sync_count;
-		if (info->ram_dirty_pages_rate > res->peak_dirty_pages_rate)
-			res->peak_dirty_pages_rate = info->ram_dirty_pages_rate;
-		if (hooks && hooks->progress)
-			hooks->progress(hooks->ctx, &now, res->passes, elapsed);
-		if (!strcmp(now.status, "postcopy-active") && !res->postcopy) {
-			res->postcopy = true;
-			res->postcopy_at_s = elapsed;
-		}
+		qmp_migration_note_poll(res, info, &now, hooks, elapsed);
 		if (stopped != QMP_MIG_COMPLETED ||
 		    (strcmp(now.status, "active") &&
 		     strcmp(now.status, "postcopy-active")))

@@ -82,6 +82,32 @@ static void restart_dst(struct th_run *_run, FIXTURE_DATA(ctl) *self,
 	snprintf(self->dst_qmp, sizeof(self->dst_qmp), "unix:%s", self->dst.qmp_path);
 }
 
+/*
+ * palmctl migrate between the pair with this controller and extra
+ * arguments; watch adds the guest's logs and a memory verify on arrival.
+ */
+static int migrate_pair(FIXTURE_DATA(ctl) *self, const char *controller,
+			bool watch, const char *const extra[], json_t **rep)
+{
+	const char *args[48] = {
+		"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
+		"--uri", self->uri, "--json", "--controller", controller,
+	};
+	size_t n = 10, k;
+
+	for (k = 0; extra[k] && n + 6 < sizeof(args) / sizeof(args[0]); k++)
+		args[n++] = extra[k];
+	if (watch) {
+		args[n++] = "--guest-log-src";
+		args[n++] = self->src.serial_path;
+		args[n++] = "--guest-log-dst";
+		args[n++] = self->dst.serial_path;
+		args[n++] = "--verify-guest";
+	}
+	args[n] = NULL;
+	return palmctl_run(args, rep);
+}
+
 static void log_decisions(const json_t *rep)
 {
 	const json_t *d;
@@ -132,13 +158,12 @@ TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
 
 	start_pair(_run, self, self->accel, append);
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "qemu",
-			"--budget", "12s", NULL,
+		const char *const extra[] = {
+			"--budget", "12s",
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "qemu", false, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
@@ -150,17 +175,13 @@ TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
 	/* a cancelled migration ends the -incoming defer destination */
 	restart_dst(_run, self, self->accel, append);
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "1500", "--max-time", "40s",
 			"--link-rate", LINK, "--guest-used", "10MiB",
-			"--guest-log-src", self->src.serial_path,
-			"--guest-log-dst", self->dst.serial_path,
-			"--verify-guest", NULL,
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "palm", true, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
@@ -191,14 +212,13 @@ TEST_F_TIMEOUT(ctl, infeasible_target_is_refused_before_the_start, 60)
 	start_pair(_run, self, self->accel, "ws=8M rate=max period=10");
 	{
 		/* measured, not told: palm runs calc-dirty-rate itself */
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "100", "--max-time", "20s",
-			"--link-rate", LINK, "--guest-used", "10MiB", NULL,
+			"--link-rate", LINK, "--guest-used", "10MiB",
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "palm", false, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
@@ -225,18 +245,14 @@ TEST_F_TIMEOUT(ctl, postcopy_switch_completes_with_memory_verified, 120)
 
 	start_pair(_run, self, self->accel, "ws=8M rate=max period=10");
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "300", "--max-time", "40s", "--allow-postcopy",
 			"--dirty-rate", "400MiB", "--working-set", "8MiB",
 			"--link-rate", LINK, "--guest-used", "10MiB",
-			"--guest-log-src", self->src.serial_path,
-			"--guest-log-dst", self->dst.serial_path,
-			"--verify-guest", NULL,
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "palm", true, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
@@ -262,17 +278,13 @@ TEST_F_TIMEOUT(ctl, compressible_guest_moves_compressed_with_memory_verified, 12
 
 	start_pair(_run, self, self->accel, "ws=24M rate=1 fill=50 period=10");
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "300", "--max-time", "40s",
 			"--allow-postcopy", "--allow-compress", "--link-rate", LINK,
-			"--guest-log-src", self->src.serial_path,
-			"--guest-log-dst", self->dst.serial_path,
-			"--verify-guest", NULL,
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "palm", true, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
@@ -300,15 +312,13 @@ TEST_F_TIMEOUT(ctl, incompressible_guest_is_not_compressed, 60)
 
 	start_pair(_run, self, self->accel, "ws=24M rate=1 fill=0 period=10");
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "300", "--max-time", "40s",
 			"--allow-compress", "--link-rate", LINK, "--predict-only",
 			NULL,
 		};
 
-		palmctl_run(args, &rep);
+		migrate_pair(self, "palm", false, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
@@ -358,18 +368,14 @@ TEST_F_TIMEOUT(ctl, follows_a_dirty_rate_change, 120)
 		   "ws=48M rate=max pattern=burst on=2000 off=4000 period=10");
 	ASSERT_TRUE(wait_guest_time(&self->src, 2100));
 	{
-		const char *args[] = {
-			"migrate", "--src", self->src_qmp, "--dst", self->dst_qmp,
-			"--uri", self->uri, "--json", "--controller", "palm",
+		const char *const extra[] = {
 			"--max-pause", "300", "--max-time", "60s", "--allow-postcopy",
 			"--link-rate", LINK, "--guest-used", "50MiB",
 			"--dirty-rate", "0", "--working-set", "0",
-			"--guest-log-src", self->src.serial_path,
-			"--guest-log-dst", self->dst.serial_path,
-			"--verify-guest", NULL,
+			NULL,
 		};
 
-		rc = palmctl_run(args, &rep);
+		rc = migrate_pair(self, "palm", true, extra, &rep);
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);

@@ -190,6 +190,29 @@ ns_empty()
 	[ -z "$(ip netns pids "$1" 2>/dev/null)" ]
 }
 
+# poll TENTHS CMD...: true once CMD is, trying every 0.1 s, TENTHS times
+poll()
+{
+	_left=$1
+	shift
+	while [ "$_left" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_left=$((_left - 1))
+	done
+	return 1
+}
+
+daemons_gone()
+{
+	[ -z "$(daemon_pid A)$(daemon_pid B)" ]
+}
+
+both_ns_empty()
+{
+	ns_empty "$nsa" && ns_empty "$nsb"
+}
+
 # Tear down the pair of the current $dir; quiet, never fails midway.
 teardown()
 {
@@ -212,21 +235,11 @@ teardown()
 		fi
 	done
 	# libvirtd leaves its QEMUs running on exit; TERM them, then KILL
-	i=0
-	while [ "$i" -lt 50 ]; do
-		[ -z "$(daemon_pid A)$(daemon_pid B)" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	poll 50 daemons_gone || true
 	for ns in "$nsa" "$nsb"; do
 		kill_in "$ns" TERM
 	done
-	i=0
-	while [ "$i" -lt 30 ]; do
-		ns_empty "$nsa" && ns_empty "$nsb" && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	poll 30 both_ns_empty || true
 	for ns in "$nsa" "$nsb"; do
 		kill_in "$ns" KILL
 	done
@@ -239,11 +252,7 @@ teardown()
 	rc=0
 	for ns in "$nsa" "$nsb"; do
 		[ -e "/run/netns/$ns" ] || continue
-		i=0
-		while ! ns_empty "$ns" && [ "$i" -lt 20 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		poll 20 ns_empty "$ns" || true
 		out=$(ip netns del "$ns" 2>&1) ||
 			{ echo "$prog: cannot remove $ns: $out" >&2; rc=$EX_FAIL; }
 	done

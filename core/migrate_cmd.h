@@ -2,8 +2,9 @@
 /*
  * palmctl migrate's parts: its arguments, what the controller knew and
  * decided, and the watch over the guest's serial logs, shared by
- * cmd_migrate.c (arguments, controller, the run), migrate_watch.c
- * (guest logs, progress, verification) and migrate_report.c (the report).
+ * migrate_args.c (arguments), migrate_ctl.c (the controller's input and
+ * plan), cmd_migrate.c (the run), migrate_watch.c (guest logs, progress,
+ * verification) and migrate_report.c (the report).
  */
 #ifndef PALM_MIGRATE_CMD_H
 #define PALM_MIGRATE_CMD_H
@@ -78,7 +79,13 @@ struct migrate_watch {
 };
 
 /*
- * cmd_migrate.c: the controller's model and plan, for either backend;
+ * migrate_args.c: palmctl migrate's command line into a; 0, or -EINVAL
+ * after saying why on stderr.  --help prints the usage and exits.
+ */
+int migrate_parse_args(int argc, char **argv, struct migrate_args *a);
+
+/*
+ * migrate_ctl.c: the controller's model and plan, for either backend;
  * a bad model file is said in res->reason.
  */
 int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
@@ -96,6 +103,15 @@ void migrate_record_dirty_input(struct migrate_ctl *mc);
 int migrate_ctl_plan(const struct migrate_args *a, struct migrate_ctl *mc,
 		     const struct qmp_ctl_caps *caps, uint64_t ram_bytes,
 		     struct qmp_migration_result *res);
+/*
+ * Over QMP (cmd_migrate.c's setup): palm's model input into mc->input,
+ * given or measured (eBPF on the dirty ring, else calc-dirty-rate), and
+ * its source into mc->dirty; err says why it failed.
+ */
+int migrate_palm_input(const struct migrate_args *a, struct qmp_client *src,
+		       struct migrate_ctl *mc, char *err, size_t errlen);
+/* after migrate_palm_input: keep the per-vCPU feed when eBPF measured */
+void migrate_keep_vcpu_feed(struct migrate_ctl *mc);
 
 /*
  * migrate_libvirt.c: the whole migration through libvirt, from the

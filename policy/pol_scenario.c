@@ -1,31 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Scenario file parser: strict, line-oriented, every value range-checked. */
 #include "policy/pol_scenario.h"
+#include "policy/pol_err.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SCN_MAX_BYTES (1 << 20)
-
-static int scn_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int scn_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 void pol_scenario_defaults(struct pol_scenario *s)
 {
@@ -114,42 +99,42 @@ int pol_scenario_check(const struct pol_scenario *s, char *err, size_t errlen)
 	unsigned int i;
 
 	if (s->n_racks > s->n_hosts)
-		return scn_err(err, errlen, "racks (%u) > hosts (%u)",
-			       s->n_racks, s->n_hosts);
+		return pol_errf(err, errlen, "racks (%u) > hosts (%u)",
+				s->n_racks, s->n_hosts);
 	if (s->vm_mem_min_gib > s->vm_mem_max_gib)
-		return scn_err(err, errlen, "vm_mem_min_gib > vm_mem_max_gib");
+		return pol_errf(err, errlen, "vm_mem_min_gib > vm_mem_max_gib");
 	if (s->vm_dirty_min_mbps > s->vm_dirty_max_mbps)
-		return scn_err(err, errlen, "vm_dirty_min_mbps > vm_dirty_max_mbps");
+		return pol_errf(err, errlen, "vm_dirty_min_mbps > vm_dirty_max_mbps");
 	if (s->vm_pkt_min > s->vm_pkt_max)
-		return scn_err(err, errlen, "vm_pkt_min > vm_pkt_max");
+		return pol_errf(err, errlen, "vm_pkt_min > vm_pkt_max");
 	if (s->ramp_min_min > s->ramp_max_min || s->leak_min_h > s->leak_max_h ||
 	    s->storm_min_min > s->storm_max_min)
-		return scn_err(err, errlen, "a *_min value exceeds its *_max");
+		return pol_errf(err, errlen, "a *_min value exceeds its *_max");
 	if (!s->n_host_types)
-		return scn_err(err, errlen, "no host_type");
+		return pol_errf(err, errlen, "no host_type");
 	for (i = 0; i < s->n_host_types; i++) {
 		w += s->host_types[i].weight;
 		cores += s->host_types[i].cores;
 		mem += s->host_types[i].mem_gib;
 		if (s->host_types[i].mem_gib < s->vm_mem_max_gib)
-			return scn_err(err, errlen,
-				       "host_type %u has less memory than the largest VM",
-				       i + 1);
+			return pol_errf(err, errlen,
+					"host_type %u has less memory than the largest VM",
+					i + 1);
 	}
 	if (w <= 0)
-		return scn_err(err, errlen, "host_type weights sum to zero");
+		return pol_errf(err, errlen, "host_type weights sum to zero");
 	/* a VM count that cannot be placed is a scenario error, not a crash */
 	if ((double)s->n_vms * s->vm_mem_max_gib >
 	    0.9 * (mem / s->n_host_types) * s->n_hosts &&
 	    (double)s->n_vms * (s->vm_mem_min_gib + s->vm_mem_max_gib) / 2 >
 	    0.8 * (mem / s->n_host_types) * s->n_hosts)
-		return scn_err(err, errlen,
-			       "%u VMs do not fit in %u hosts' memory", s->n_vms,
-			       s->n_hosts);
+		return pol_errf(err, errlen,
+				"%u VMs do not fit in %u hosts' memory", s->n_vms,
+				s->n_hosts);
 	if ((double)s->n_vms * (1 + s->vm_vcpus_max) / 2 >
 	    0.8 * s->cpu_overcommit * (cores / s->n_host_types) * s->n_hosts)
-		return scn_err(err, errlen,
-			       "%u VMs exceed the hosts' vCPU capacity", s->n_vms);
+		return pol_errf(err, errlen,
+				"%u VMs exceed the hosts' vCPU capacity", s->n_vms);
 	return 0;
 }
 
@@ -186,31 +171,31 @@ static int parse_line(struct pol_scenario *s, char *line, unsigned int ln,
 	int n = split(line, w, 4);
 
 	if (n < 0)
-		return scn_err(err, errlen, "line %u: too many words", ln);
+		return pol_errf(err, errlen, "line %u: too many words", ln);
 	if (n == 0)
 		return 0;
 	for (i = 1; i < (unsigned int)n; i++)
 		if (num(w[i], &v[i - 1]))
-			return scn_err(err, errlen, "line %u: \"%s\" is not a number",
-				       ln, w[i]);
+			return pol_errf(err, errlen, "line %u: \"%s\" is not a number",
+					ln, w[i]);
 	if (!strcmp(w[0], "host_type")) {
 		struct pol_host_type *ht;
 
 		if (n != 4)
-			return scn_err(err, errlen,
-				       "line %u: host_type <weight> <cores> <mem_gib>",
-				       ln);
+			return pol_errf(err, errlen,
+					"line %u: host_type <weight> <cores> <mem_gib>",
+					ln);
 		if (!*types_seen)
 			s->n_host_types = 0;
 		*types_seen = 1;
 		if (s->n_host_types == POL_MAX_HOST_TYPES)
-			return scn_err(err, errlen, "line %u: more than %d host types",
-				       ln, POL_MAX_HOST_TYPES);
+			return pol_errf(err, errlen, "line %u: more than %d host types",
+					ln, POL_MAX_HOST_TYPES);
 		if (v[0] < 0 || v[0] > 1e6 || v[1] < 1 || v[1] > 4096 ||
 		    v[2] < 1 || v[2] > 65536)
-			return scn_err(err, errlen,
-				       "line %u: host_type out of range (weight 0..1e6, cores 1..4096, mem 1..65536 GiB)",
-				       ln);
+			return pol_errf(err, errlen,
+					"line %u: host_type out of range (weight 0..1e6, cores 1..4096, mem 1..65536 GiB)",
+					ln);
 		ht = &s->host_types[s->n_host_types++];
 		ht->weight = v[0];
 		ht->cores = v[1];
@@ -223,24 +208,24 @@ static int parse_line(struct pol_scenario *s, char *line, unsigned int ln,
 		if (strcmp(w[0], k->name))
 			continue;
 		if (n != 2)
-			return scn_err(err, errlen, "line %u: %s takes one value",
-				       ln, k->name);
+			return pol_errf(err, errlen, "line %u: %s takes one value",
+					ln, k->name);
 		if (v[0] < k->min || v[0] > k->max)
-			return scn_err(err, errlen,
-				       "line %u: %s %g out of range [%g, %g]", ln,
-				       k->name, v[0], k->min, k->max);
+			return pol_errf(err, errlen,
+					"line %u: %s %g out of range [%g, %g]", ln,
+					k->name, v[0], k->min, k->max);
 		if (k->is_uint) {
 			if (v[0] != floor(v[0]))
-				return scn_err(err, errlen,
-					       "line %u: %s must be an integer",
-					       ln, k->name);
+				return pol_errf(err, errlen,
+						"line %u: %s must be an integer",
+						ln, k->name);
 			*(unsigned int *)((char *)s + k->off) = (unsigned int)v[0];
 		} else {
 			*(double *)((char *)s + k->off) = v[0];
 		}
 		return 0;
 	}
-	return scn_err(err, errlen, "line %u: unknown key \"%.40s\"", ln, w[0]);
+	return pol_errf(err, errlen, "line %u: unknown key \"%.40s\"", ln, w[0]);
 }
 
 int pol_scenario_parse(struct pol_scenario *s, const char *buf, size_t len,
@@ -255,8 +240,8 @@ int pol_scenario_parse(struct pol_scenario *s, const char *buf, size_t len,
 
 	pol_scenario_defaults(s);
 	if (len > SCN_MAX_BYTES)
-		return scn_err(err, errlen, "scenario larger than %d bytes",
-			       SCN_MAX_BYTES);
+		return pol_errf(err, errlen, "scenario larger than %d bytes",
+				SCN_MAX_BYTES);
 	while (p < end) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
@@ -264,13 +249,13 @@ int pol_scenario_parse(struct pol_scenario *s, const char *buf, size_t len,
 		n = (size_t)(eol - p);
 		ln++;
 		if (n >= sizeof(line))
-			return scn_err(err, errlen, "line %u: longer than %zu bytes",
-				       ln, sizeof(line) - 1);
+			return pol_errf(err, errlen, "line %u: longer than %zu bytes",
+					ln, sizeof(line) - 1);
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p = eol + 1;
 		if (memchr(line, '\0', n))
-			return scn_err(err, errlen, "line %u: NUL byte", ln);
+			return pol_errf(err, errlen, "line %u: NUL byte", ln);
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
@@ -282,9 +267,9 @@ int pol_scenario_parse(struct pol_scenario *s, const char *buf, size_t len,
 			continue;
 		if (!header) {
 			if (strcmp(line, "palm-scenario 1"))
-				return scn_err(err, errlen,
-					       "line %u: expected \"palm-scenario 1\"",
-					       ln);
+				return pol_errf(err, errlen,
+						"line %u: expected \"palm-scenario 1\"",
+						ln);
 			header = 1;
 			continue;
 		}
@@ -293,7 +278,7 @@ int pol_scenario_parse(struct pol_scenario *s, const char *buf, size_t len,
 			return ret;
 	}
 	if (!header)
-		return scn_err(err, errlen, "empty scenario (no \"palm-scenario 1\")");
+		return pol_errf(err, errlen, "empty scenario (no \"palm-scenario 1\")");
 	return pol_scenario_check(s, err, errlen);
 }
 

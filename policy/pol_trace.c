@@ -4,29 +4,14 @@
  * bad file gives a message naming the line, never a crash.
  */
 #include "policy/pol_trace.h"
+#include "policy/pol_err.h"
 #include "policy/pol_rng.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int trace_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int trace_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* Count comma-separated fields of the header "vm,t0,t1,...". */
 static unsigned int header_samples(const char *p, const char *end)
@@ -52,7 +37,7 @@ static int parse_row(struct pol_trace *t, const char *p, const char *end,
 
 	q = memchr(p, ',', (size_t)(end - p));
 	if (!q || q == p)
-		return trace_err(err, errlen, "line %u: missing VM name", line);
+		return pol_errf(err, errlen, "line %u: missing VM name", line);
 	p = q + 1;
 	while (p <= end) {
 		q = memchr(p, ',', (size_t)(end - p));
@@ -60,27 +45,27 @@ static int parse_row(struct pol_trace *t, const char *p, const char *end,
 			q = end;
 		n = (size_t)(q - p);
 		if (n == 0 || n >= sizeof(num))
-			return trace_err(err, errlen,
-					 "line %u: field %u empty or too long",
-					 line, k + 2);
+			return pol_errf(err, errlen,
+					"line %u: field %u empty or too long",
+					line, k + 2);
 		if (k >= t->n_samples)
-			return trace_err(err, errlen,
-					 "line %u: more than %u samples", line,
-					 t->n_samples);
+			return pol_errf(err, errlen,
+					"line %u: more than %u samples", line,
+					t->n_samples);
 		memcpy(num, p, n);
 		num[n] = '\0';
 		errno = 0;
 		v = strtod(num, &ep);
 		if (errno || *ep || !isfinite(v) || v < 0 || v > 100)
-			return trace_err(err, errlen,
-					 "line %u: field %u \"%s\" is not a CPU percentage 0..100",
-					 line, k + 2, num);
+			return pol_errf(err, errlen,
+					"line %u: field %u \"%s\" is not a CPU percentage 0..100",
+					line, k + 2, num);
 		t->util[(size_t)row * t->n_samples + k++] = (float)(v / 100.0);
 		p = q + 1;
 	}
 	if (k != t->n_samples)
-		return trace_err(err, errlen, "line %u: %u samples, header says %u",
-				 line, k, t->n_samples);
+		return pol_errf(err, errlen, "line %u: %u samples, header says %u",
+				line, k, t->n_samples);
 	return 0;
 }
 
@@ -105,25 +90,25 @@ int pol_trace_parse(struct pol_trace *t, const char *buf, size_t len,
 			goto next;
 		if (!t->n_samples) {
 			if (le - p < 3 || strncmp(p, "vm,", 3) != 0) {
-				ret = trace_err(err, errlen,
-						"line %u: expected header \"vm,t0,...\"",
-						line);
+				ret = pol_errf(err, errlen,
+					       "line %u: expected header \"vm,t0,...\"",
+					       line);
 				goto fail;
 			}
 			t->n_samples = header_samples(p, le);
 			if (t->n_samples == 0 ||
 			    t->n_samples > POL_TRACE_MAX_SAMPLES) {
-				ret = trace_err(err, errlen,
-						"line %u: %u samples (1..%u allowed)",
-						line, t->n_samples,
-						POL_TRACE_MAX_SAMPLES);
+				ret = pol_errf(err, errlen,
+					       "line %u: %u samples (1..%u allowed)",
+					       line, t->n_samples,
+					       POL_TRACE_MAX_SAMPLES);
 				goto fail;
 			}
 			goto next;
 		}
 		if (rows >= POL_TRACE_MAX_VMS) {
-			ret = trace_err(err, errlen, "more than %u VMs",
-					POL_TRACE_MAX_VMS);
+			ret = pol_errf(err, errlen, "more than %u VMs",
+				       POL_TRACE_MAX_VMS);
 			goto fail;
 		}
 		if (rows == cap) {
@@ -144,7 +129,7 @@ next:
 		p = eol + 1;
 	}
 	if (!rows) {
-		ret = trace_err(err, errlen, "no VM rows");
+		ret = pol_errf(err, errlen, "no VM rows");
 		goto fail;
 	}
 	t->n_vms = rows;
@@ -175,7 +160,7 @@ int pol_trace_load(struct pol_trace *t, const char *path, char *err,
 
 			cap = cap ? cap * 2 : 1 << 20;
 			if (cap > (size_t)1 << 30) {
-				ret = trace_err(err, errlen, "%s: too large", path);
+				ret = pol_errf(err, errlen, "%s: too large", path);
 				goto out;
 			}
 			g = realloc(buf, cap);
@@ -227,12 +212,12 @@ int pol_trace_load_day(struct pol_trace *t, const char *dir, const char *day,
 	/* a day is a file stem; refuse anything that could leave dir */
 	for (i = 0; day[i]; i++)
 		if (day[i] == '/' || (day[i] == '.' && day[i + 1] == '.'))
-			return trace_err(err, errlen, "bad day name \"%s\"", day);
+			return pol_errf(err, errlen, "bad day name \"%s\"", day);
 	if (i == 0)
-		return trace_err(err, errlen, "empty day name");
+		return pol_errf(err, errlen, "empty day name");
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.csv",
 			     pol_trace_dir(dir), day) >= sizeof(path))
-		return trace_err(err, errlen, "trace path too long");
+		return pol_errf(err, errlen, "trace path too long");
 	return pol_trace_load(t, path, err, errlen);
 }
 

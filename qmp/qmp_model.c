@@ -34,6 +34,7 @@ void qmp_model_coef_defaults(struct qmp_model_coef *c)
 	c->page_overhead_bytes = 8;
 	c->downtime_fixed_ms = 15;
 	c->pause_fixed_ms = 10;
+	c->pause_floor_ms = 0;
 	c->inflight_bytes = 0;
 	/*
 	 * multifd's own sockets queue far more than palm's capped main
@@ -59,6 +60,7 @@ static const struct coef_key coef_keys[] = {
 	COEF(page_overhead_bytes, 0, PAGE_BYTES),
 	COEF(downtime_fixed_ms, 0, 600000),
 	COEF(pause_fixed_ms, 0, 600000),
+	COEF(pause_floor_ms, 0, 600000),
 	COEF(inflight_bytes, 0, 1e12),
 	COEF(multifd_inflight_bytes, 0, 1e12),
 	COEF(postcopy_pause_ms, 0, 600000),
@@ -277,9 +279,10 @@ static void switch_over(const struct qmp_model_coef *c,
 	double stream_ms = c->downtime_fixed_ms + remainder / b * 1000;
 
 	out->downtime_ms = stream_ms + (in->return_path ? drain_ms : 0);
-	out->pause_ms = stream_ms +
-			qmp_model_pause_overhead_ms(c, wire_rate(in, b),
-						    in->compress_ratio > 1);
+	out->pause_ms = fmax(stream_ms +
+			     qmp_model_pause_overhead_ms(c, wire_rate(in, b),
+							 in->compress_ratio > 1),
+			     c->pause_floor_ms);
 }
 
 /*
@@ -513,6 +516,14 @@ static void explain_infeasible(const struct qmp_model_coef *c,
 	char pause[64] = "no pause", link[64] = "no link rate";
 
 	/* a target below the switch-over's own cost: no setting helps */
+	if (t->max_pause_ms < c->pause_floor_ms) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%.0f ms pause is below the %.0f ms this backend's switch-over pauses the guest at the least (libvirt resumes the destination after its Finish phase)%s",
+			 t->max_pause_ms, c->pause_floor_ms,
+			 t->allow_postcopy ? "; post-copy does not fit either" :
+					     "; post-copy not allowed");
+		return;
+	}
 	if (!(out->needed_pause_ms > 0) && !(out->needed_link_bps > 0) &&
 	    t->max_pause_ms <= c->downtime_fixed_ms) {
 		snprintf(out->reason, sizeof(out->reason),

@@ -23,6 +23,12 @@ struct qmp_model_coef {
 	double page_overhead_bytes;	/* stream bytes per page beyond 4 KiB */
 	double downtime_fixed_ms;	/* device state and switch-over */
 	double pause_fixed_ms;		/* guest-side pause beyond the stream */
+	/*
+	 * The least a pre-copy switch-over pauses the guest, whatever the
+	 * remainder: 0 through QMP; through libvirt ~150 ms, for libvirt
+	 * resumes the destination only after its Finish phase.
+	 */
+	double pause_floor_ms;
 	double inflight_bytes;		/* queued on the path at the switch */
 	double multifd_inflight_bytes;	/* the same, compressed, with multifd */
 	double postcopy_pause_ms;	/* guest pause at the post-copy switch */
@@ -107,7 +113,8 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
  * goodput bytes/s: draining what is in flight when the source stops (at
  * the wire's rate: compressed bytes, when compressing), plus the
  * guest-side fixed part.  The guest's pause is
- * downtime_fixed_ms + remainder / goodput + this.
+ * downtime_fixed_ms + remainder / goodput + this, and at least
+ * pause_floor_ms.
  */
 double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
 				   double wire_bps, bool multifd);

@@ -4,12 +4,13 @@
 # summarize.sh DIR "COMMAND" [OUT]: OUT (default bench/migration/RESULTS.md) and plots from
 # the per-run JSON reports in DIR (written by cell.sh).  With
 # $PALM_BUILD/bench/migration/mig_model built, it also re-predicts palm's
-# runs with the current model: with model.coef (in sample once
-# calibrate.sh has fitted it on these runs) and leave-one-cell-out (out
-# of sample).
+# runs with the current model: with MIG_COEF (default model.coef; in
+# sample once calibrate.sh has fitted it on these runs) and
+# leave-one-cell-out (out of sample).
 set -eu
 dir=$1 cmd=$2
 here=$(dirname "$0")
+coef=${MIG_COEF:-$here/model.coef}
 tool=${PALM_BUILD:-build}/bench/migration/mig_model
 res=${3:-$here/RESULTS.md}
 all=$dir/all.json
@@ -48,17 +49,20 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	(map(select(.cell.controller == "autoconverge") | {key: key, value: .guest_work_lost_pages}) | from_entries) as $ac |
 	($palm | map(select(.guest_work_lost_pages != null and $ac[key] != null)) | map({p: .guest_work_lost_pages, a: $ac[key]})) as $lost |
 	($done | map(select(.prediction != null))) as $pred |
+	# libvirt counts the downtime of a post-copy run to its end
+	($pred | map(select(.cell.backend != "libvirt" or (.postcopy | not)))) as $dpred |
+	($pred | length - ($dpred | length)) as $lvpost |
 	"- palm: plan found for \($feasible | length) of \($palm | length) cells (the rest reported infeasible before the start); completed \($done | length) of those; guest pause within the target in \($inpause | length) of \($done | length) completed (\(if ($done | length) > 0 then ($inpause | length) * 100 / ($done | length) | round else "-" end) %; target >= 95 %).",
 	"- Failed to complete, per controller: \(group_by(.cell.controller) | map("\(.[0].cell.controller) \(map(select(.status != "completed")) | length)/\(length)") | join(", ")).",
 	"- Total time on the \($both | length) cells palm and Nova both completed: median of the per-cell ratio palm/Nova \($both | map(.r) | median // 0 | r2) (target <= 0.7; range \($both | map(.r) | min // 0 | r2) to \($both | map(.r) | max // 0 | r2)); medians palm \($both | map(.p) | median // 0 | . / 1000 | r2) s, Nova \($both | map(.n) | median // 0 | . / 1000 | r2) s (cells differ by 10x in size, so the ratio of medians says little). Split: median ratio \($both | map(select(.idle)) | map(.r) | median // 0 | r2) on the \($both | map(select(.idle)) | length) idle cells (every controller sends the same pages once), \($both | map(select(.idle | not)) | map(.r) | median // 0 | r2) on the \($both | map(select(.idle | not)) | length) cells where the guest writes.",
 	"- palm planned multifd zstd for \($done | map(select(.prediction.compress == true)) | length) of its \($done | length) completed runs (from the RAM sample: ratio \($done | map(select(.prediction.compress == true) | .prediction.input.compress_ratio) | if length > 0 then "\(min * 100 | round / 100)x to \(max * 100 | round / 100)x" else "-" end)); bytes on the wire over the cells palm and Nova both completed: palm \($done | map(select($novawire[key] != null) | .wire_bytes) | add // 0 | . / 1e6 | round) MB, Nova \($done | map(select($novawire[key] != null) | $novawire[key]) | add // 0 | . / 1e6 | round) MB.",
 	"- Guest work lost (sum over \($lost | length) cells): palm \($lost | map(.p) | add // 0 | round) pages, auto-converge \($lost | map(.a) | add // 0 | round) pages, ratio \(if ($lost | map(.a) | add // 0) > 0 then (($lost | map(.p) | add) / ($lost | map(.a) | add) | r2) else "-" end) (target <= 0.5).",
-	"- Prediction at the start vs measured (\($pred | length) completed palm runs with a prediction): total time MAPE \($pred | map(((.prediction.total_s * 1000 - .total_time_ms) | fabs) / .total_time_ms) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), bytes MAPE \($pred | map(((.prediction.bytes - .bytes_transferred) | fabs) / .bytes_transferred) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), QEMU downtime within 20 % or 30 ms in \($pred | map(select(((.prediction.downtime_ms - .downtime_ms) | fabs) <= ([30, .downtime_ms * 0.2] | max))) | length) of \($pred | length); guest pause within 20 % or 30 ms in \($pred | map(select(.guest.pause_ms != null and ((.prediction.pause_ms - .guest.pause_ms) | fabs) <= ([30, .guest.pause_ms * 0.2] | max))) | length) of \($pred | length)."
+	"- Prediction at the start vs measured (\($pred | length) completed palm runs with a prediction): total time MAPE \($pred | map(((.prediction.total_s * 1000 - .total_time_ms) | fabs) / .total_time_ms) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), bytes MAPE \($pred | map(((.prediction.bytes - .bytes_transferred) | fabs) / .bytes_transferred) | if length > 0 then add / length * 100 | round else "-" end) % (target 15 %), QEMU downtime within 20 % or 30 ms in \($dpred | map(select(((.prediction.downtime_ms - .downtime_ms) | fabs) <= ([30, .downtime_ms * 0.2] | max))) | length) of \($dpred | length) (mean absolute error \($dpred | map((.prediction.downtime_ms - .downtime_ms) | fabs) | if length > 0 then add / length | round else "-" end) ms\(if $lvpost > 0 then "; \($lvpost) post-copy runs through libvirt left out: the job statistics of libvirt count their downtime to the end of post-copy" else "" end)); guest pause within 20 % or 30 ms in \($pred | map(select(.guest.pause_ms != null and ((.prediction.pause_ms - .guest.pause_ms) | fabs) <= ([30, .guest.pause_ms * 0.2] | max))) | length) of \($pred | length)."
 	' "$all"
 	if [ -x "$tool" ]; then
 		echo "- The model as built now, on the same runs' recorded inputs (\`$tool predict|cv\`):"
-		echo "  $("$tool" predict -q "$here/model.coef" "$dir"/ws*.json | sed 's/^re-predicted with the given coefficients/with model.coef (in sample if fitted on these runs)/')."
-		echo "  $("$tool" cv -q --base "$here/model.coef" "$dir"/ws*.json)."
+		echo "  $("$tool" predict -q "$coef" "$dir"/ws*.json | sed "s/^re-predicted with the given coefficients/with $(basename "$coef") (in sample if fitted on these runs)/")."
+		echo "  $("$tool" cv -q --base "$coef" "$dir"/ws*.json)."
 	fi
 	echo
 	echo "Per-run JSON: \`$dir/\`; plots: \`$dir/downtime.png\`, \`$dir/total_time.png\`."

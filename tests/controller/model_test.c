@@ -293,6 +293,39 @@ TEST(a_pause_below_the_switch_over_cost_is_infeasible_whatever_the_link)
 	EXPECT_TRUE(strstr(p.reason, "needs no pause") == NULL);
 }
 
+/* libvirt's switch-over: a pause floor that overlaps QEMU's downtime */
+TEST(a_pause_floor_holds_for_small_remainders_and_hides_under_big_ones)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input idle = guest(0, 0), hot = guest(32 * MIB, 4 * MIB);
+	struct qmp_model_target t = target(300, 30);
+	struct qmp_model_pred small, big, no_floor;
+	struct qmp_model_plan p;
+
+	c.pause_fixed_ms = 0;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &hot, &no_floor));
+	ASSERT_TRUE(no_floor.converges);
+	c.pause_floor_ms = 150;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &idle, &small));
+	EXPECT_EQ(150, small.pause_ms);
+	/* QEMU's own downtime is untouched by it */
+	EXPECT_EQ(c.downtime_fixed_ms, small.downtime_ms);
+	/* a remainder that pauses longer than the floor is not added to it */
+	c.pause_floor_ms = no_floor.pause_ms / 2;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &hot, &big));
+	EXPECT_LT(fabs(big.pause_ms - no_floor.pause_ms), 1e-9);
+	/* a target below the floor is infeasible, and says why */
+	c.pause_floor_ms = 150;
+	t.max_pause_ms = 100;
+	ASSERT_EQ(0, qmp_model_plan(&c, &idle, &t, &p));
+	ASSERT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	TH_LOG("%s", p.reason);
+	EXPECT_NE_NULL(strstr(p.reason, "150 ms this backend's switch-over"));
+	t.max_pause_ms = 160;
+	ASSERT_EQ(0, qmp_model_plan(&c, &idle, &t, &p));
+	EXPECT_EQ(QMP_MODEL_PRECOPY, p.mode);
+}
+
 TEST(plan_throttles_or_switches_only_when_allowed)
 {
 	struct qmp_model_coef c = coef();
@@ -434,6 +467,7 @@ TEST(coefficients_parse_strictly)
 		"link_efficiency = 0.9   # goodput\n"
 		"\n"
 		"  inflight_bytes=2500000\r\n"
+		"pause_floor_ms = 150\n"
 		"downtime_fixed_ms = 12.5";
 	static const char *const bad[] = {
 		"link_efficiency 0.9\n",
@@ -444,6 +478,7 @@ TEST(coefficients_parse_strictly)
 		"setup_s = -1\n",
 		"nonsense = 1\n",
 		"inflight_bytes = 1e300\n",
+		"pause_floor_ms = -5\n",
 	};
 	struct qmp_model_coef c = coef(), d = coef();
 	char err[256], longline[400];
@@ -453,6 +488,7 @@ TEST(coefficients_parse_strictly)
 	EXPECT_EQ(0.9, c.link_efficiency);
 	EXPECT_EQ(2500000, c.inflight_bytes);
 	EXPECT_EQ(12.5, c.downtime_fixed_ms);
+	EXPECT_EQ(150, c.pause_floor_ms);
 	EXPECT_EQ(d.setup_s, c.setup_s);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = coef();

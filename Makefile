@@ -123,7 +123,8 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 .PHONY: tests
-tests: $(TEST_BINS) $(PROGS) $(GUEST_ELF)
+# mig_model: the calibration test runs the fit `make bench` runs
+tests: $(TEST_BINS) $(PROGS) $(GUEST_ELF) $(MIG_MODEL)
 
 # --- configuration -------------------------------------------------------
 

@@ -17,12 +17,14 @@ set -u
 
 PATH=$PATH:/usr/sbin:/sbin
 prog=${0##*/}
+# die, usage_error, EX_USAGE
+# shellcheck source=scripts/cli-lib.sh
+. "$(dirname "$0")/cli-lib.sh"
 # rate_bytes, is_size, is_time, tbf_args (shared with libvirt-pair.sh)
 # shellcheck source=scripts/tbf-lib.sh
 . "$(dirname "$0")/tbf-lib.sh"
 
 EX_FAIL=1
-EX_USAGE=2
 EX_PERM=3
 EX_NOSUPPORT=4
 
@@ -57,21 +59,6 @@ usage: $prog up NAME N [--rate RATE] [--burst B] [--latency L] [--subnet K]
 
 exit: 0 ok, 1 failure, 2 bad arguments, 3 not root, 4 unsupported here
 EOF
-}
-
-die()
-{
-	code=$1
-	shift
-	echo "$prog: $*" >&2
-	exit "$code"
-}
-
-usage_error()
-{
-	echo "$prog: $*" >&2
-	echo "try '$prog help'" >&2
-	exit "$EX_USAGE"
 }
 
 check_name()

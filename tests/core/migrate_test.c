@@ -95,6 +95,27 @@ static bool wait_active(const struct qemu_proc *p, double timeout_s)
 	return active;
 }
 
+/*
+ * 48 MiB of distinct pages at 4 MiB/s: a dozen seconds to act in.  The
+ * palmctl it starts is under way with data sent; out is its stdout.
+ */
+static pid_t start_slow_migration(struct th_run *_run, FIXTURE_DATA(migrate) *self,
+				  const char *accel, char *out, size_t len)
+{
+	const char *args[] = {
+		"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
+		"--uri", self->uri, "--json", "--bandwidth", "4MiB",
+		"--budget", "60s", NULL,
+	};
+	pid_t pid;
+
+	start_pair(_run, self, accel, "ws=48M rate=1 period=10", "128M");
+	pid = palmctl_start(args, out, len);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(wait_active(&self->src, 20));
+	return pid;
+}
+
 TEST_F_TIMEOUT(migrate, idle_guest_moves_and_verifies, 120)
 {
 	const json_t *guest, *verify;
@@ -175,19 +196,7 @@ TEST_F_TIMEOUT(migrate, destination_killed_midway_leaves_source_running, 120)
 	pid_t pid;
 	int rc;
 
-	/* 48 MiB of distinct pages at 4 MiB/s: a dozen seconds to kill it in */
-	start_pair(_run, self, variant->accel, "ws=48M rate=1 period=10", "128M");
-	{
-		const char *args[] = {
-			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
-			"--uri", self->uri, "--json", "--bandwidth", "4MiB",
-			"--budget", "60s", NULL,
-		};
-
-		pid = palmctl_start(args, out, sizeof(out));
-	}
-	ASSERT_LT(0, pid);
-	ASSERT_TRUE(wait_active(&self->src, 20));
+	pid = start_slow_migration(_run, self, variant->accel, out, sizeof(out));
 	qemu_kill(&self->dst);
 	rc = palmctl_finish(pid, out, &rep);
 	ASSERT_NE_NULL(rep);
@@ -207,18 +216,7 @@ TEST_F_TIMEOUT(migrate, cancel_midway_leaves_source_running, 120)
 	pid_t pid;
 	int rc;
 
-	start_pair(_run, self, variant->accel, "ws=48M rate=1 period=10", "128M");
-	{
-		const char *args[] = {
-			"migrate", "--src", self->src.qmp_uri, "--dst", self->dst.qmp_uri,
-			"--uri", self->uri, "--json", "--bandwidth", "4MiB",
-			"--budget", "60s", NULL,
-		};
-
-		pid = palmctl_start(args, out, sizeof(out));
-	}
-	ASSERT_LT(0, pid);
-	ASSERT_TRUE(wait_active(&self->src, 20));
+	pid = start_slow_migration(_run, self, variant->accel, out, sizeof(out));
 	c = qemu_monitor(&self->src);
 	ASSERT_NE_NULL(c);
 	EXPECT_EQ(0, qmp_migrate_cancel(c));

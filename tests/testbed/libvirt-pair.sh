@@ -26,12 +26,14 @@ set -eu
 
 PATH=$PATH:/usr/sbin:/sbin
 prog=${0##*/}
+# die, usage_error, EX_USAGE
+# shellcheck source=scripts/cli-lib.sh
+. "$(dirname "$0")/../../scripts/cli-lib.sh"
 # tbf_args (shared with scripts/testbed.sh)
 # shellcheck source=scripts/tbf-lib.sh
 . "$(dirname "$0")/../../scripts/tbf-lib.sh"
 
 EX_FAIL=1
-EX_USAGE=2
 EX_NOSUPPORT=4
 
 # Seconds for both daemons to answer (the first start probes QEMU).
@@ -70,21 +72,6 @@ usage: $prog up DIR [RATE]
 
 exit: 0 ok, 1 failure, 2 bad arguments, 4 unsupported here
 EOF
-}
-
-die()
-{
-	code=$1
-	shift
-	echo "$prog: $*" >&2
-	exit "$code"
-}
-
-usage_error()
-{
-	echo "$prog: $*" >&2
-	echo "try '$prog help'" >&2
-	exit "$EX_USAGE"
 }
 
 # Print why this machine cannot run a pair, or nothing if it can.

@@ -35,6 +35,7 @@ void migrate_record_ram_sample(struct migrate_ctl *mc,
 	known->used_bytes = rs->used_bytes;
 	known->zstd_ratio = qmp_ram_sample_zstd_ratio(rs);
 	known->zstd_thread_bps = qmp_ram_sample_zstd_bps(rs);
+	known->xbzrle_ratio = qmp_ram_sample_xbzrle_ratio(rs);
 	snprintf(mc->ram_sample_why, sizeof(mc->ram_sample_why),
 		 "%.1f MiB of %.1f MiB non-zero (%s sample: %u chunks, %llu of %llu pages non-zero; zstd-%d %.2fx at %.0f MB/s per thread)",
 		 rs->used_bytes / 1048576, rs->mapped_bytes / 1048576.0, how,
@@ -43,6 +44,11 @@ void migrate_record_ram_sample(struct migrate_ctl *mc,
 		 known->zstd_ratio, known->zstd_thread_bps / 1e6);
 	qmp_ctl_log(&mc->ctl, -1, "guest-used", rs->used_bytes / 1048576, "%s",
 		    mc->ram_sample_why);
+	if (rs->xbzrle_pages)
+		qmp_ctl_log(&mc->ctl, -1, "rewrites", known->xbzrle_ratio,
+			    "%llu sampled pages changed between two reads %.2f s apart; as xbzrle would send them, %.1fx smaller",
+			    (unsigned long long)rs->xbzrle_pages,
+			    rs->xbzrle_interval_s, known->xbzrle_ratio);
 }
 
 void migrate_record_dirty_input(struct migrate_ctl *mc)

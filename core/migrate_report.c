@@ -17,11 +17,12 @@ static json_t *prediction_json(const struct migrate_ctl *mc)
 	const struct qmp_model_input *in = &mc->ctl.input;
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:b, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+	o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 		      "mode", qmp_model_mode_name(p->mode),
 		      "reason", p->reason,
 		      "converges", p->pred.converges,
 		      "compress", p->compress,
+		      "xbzrle", p->xbzrle,
 		      "passes", p->pred.passes,
 		      "total_s", p->pred.total_s,
 		      "bytes", p->pred.bytes,
@@ -38,14 +39,15 @@ static json_t *prediction_json(const struct migrate_ctl *mc)
 					      "pause_ms", p->needed_pause_ms,
 					      "link_mbps", p->needed_link_bps * 8 / 1e6));
 	json_object_set_new(o, "input",
-			    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+			    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 				      "ram_bytes", in->ram_bytes,
 				      "used_bytes", in->used_bytes,
 				      "ws_bytes", in->ws_bytes,
 				      "dirty_bytes_per_s", in->dirty_bps,
 				      "link_bytes_per_s", in->link_bps,
 				      "compress_ratio", in->compress_ratio,
-				      "compress_bytes_per_s", in->compress_bps));
+				      "compress_bytes_per_s", in->compress_bps,
+				      "xbzrle_ratio", in->xbzrle_ratio));
 	return o;
 }
 

@@ -111,6 +111,20 @@ int qmp_ctl_kind_parse(const char *name, enum qmp_ctl_kind *kind)
 	return -EINVAL;
 }
 
+/*
+ * QEMU's xbzrle cache keeps a power-of-two number of pages (it rounds
+ * down) and is direct-mapped: the working set's pages, contiguous or
+ * not, fit once it holds them all with room to spare.
+ */
+static int64_t xbzrle_cache_bytes(double ws_bytes, double ram_bytes)
+{
+	int64_t c = 1 << 20;
+
+	while (c < 2 * ws_bytes && c < ram_bytes)
+		c <<= 1;
+	return c;
+}
+
 static void setup_none(struct qmp_ctl_setup *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -196,6 +210,19 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 			    ctl->caps.compress_threads == 1 ? "" : "s",
 			    QMP_MODEL_COMPRESS_MIN_GAIN * 100);
 	}
+	if (p->xbzrle) {
+		s->xbzrle_cache_bytes = xbzrle_cache_bytes(ctl->input.ws_bytes,
+							   ctl->input.ram_bytes);
+		qmp_ctl_log(ctl, -1, "xbzrle", ctl->input.xbzrle_ratio,
+			    "xbzrle with a %.0f MiB cache on the source: pages the guest rewrote during the RAM sample differ from their earlier read in a way that sends them %.1fx smaller",
+			    s->xbzrle_cache_bytes / 1048576.0,
+			    ctl->input.xbzrle_ratio);
+	} else if (ctl->input.xbzrle_ratio > 0) {
+		qmp_ctl_log(ctl, -1, "xbzrle", 0,
+			    "not used: rewritten pages would go %.1fx smaller, but pre-copy with xbzrle would miss the target or save less than %.0f%% of the time",
+			    ctl->input.xbzrle_ratio,
+			    QMP_MODEL_COMPRESS_MIN_GAIN * 100);
+	}
 	/*
 	 * No more than the predicted last remainder needs: QEMU switches
 	 * as soon as what is left fits, even in the first pass, and a
@@ -261,6 +288,12 @@ int qmp_ctl_plan(struct qmp_ctl *ctl, const struct qmp_model_input *in,
 				    ctl->input.compress_ratio);
 			ctl->input.compress_ratio = 0;
 			ctl->input.compress_bps = 0;
+		}
+		if (!ctl->caps.xbzrle && ctl->input.xbzrle_ratio > 0) {
+			qmp_ctl_log(ctl, -1, "xbzrle", 0,
+				    "not offered: rewritten pages would go %.1fx smaller, but this source lacks the xbzrle capability",
+				    ctl->input.xbzrle_ratio);
+			ctl->input.xbzrle_ratio = 0;
 		}
 	}
 	switch (ctl->kind) {

@@ -39,6 +39,7 @@ struct qmp_ctl_caps {
 	 * per host CPU the vCPUs leave free, at least 1; 0 = not offered.
 	 */
 	int compress_threads;
+	bool xbzrle;		/* the source offers it (and palm may) */
 	int nvcpu;		/* >= 1 */
 };
 
@@ -51,6 +52,7 @@ struct qmp_ctl_setup {
 	bool postcopy;		/* on both ends, as QEMU requires */
 	bool postcopy_preempt;	/* with it: faulted pages on their own channel */
 	int compress_channels;	/* > 0: multifd zstd on both ends */
+	int64_t xbzrle_cache_bytes; /* > 0: xbzrle on the source, this cache */
 };
 
 #define QMP_CTL_MAX_VCPUS 64

@@ -96,6 +96,16 @@ static int q_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 	struct qmp_ctl_qmp *q = qp(b);
 	int err;
 
+	/* only the source encodes; the destination decodes without it */
+	if (s->xbzrle_cache_bytes > 0) {
+		err = fail(q, q->src, "source: xbzrle",
+			   qmp_migrate_set_capability(q->src, "xbzrle", true));
+		if (!err)
+			err = set_param(q, "xbzrle-cache-size", s->xbzrle_cache_bytes);
+		if (err)
+			return err;
+	}
+
 	if (s->compress_channels > 0) {
 		if (!q->dst) {
 			snprintf(q->error, sizeof(q->error),

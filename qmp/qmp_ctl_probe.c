@@ -27,6 +27,7 @@ void qmp_ctl_known_init(struct qmp_ctl_known *k)
 	k->host_cpus = 1;
 	k->zstd_ratio = 0;
 	k->zstd_thread_bps = 0;
+	k->xbzrle_ratio = 0;
 }
 
 static bool has_multifd_zstd(const struct qmp_features *f)
@@ -64,6 +65,7 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 				 qmp_has_capability(fs, "postcopy-preempt") &&
 				 qmp_has_capability(fd, "postcopy-preempt");
 	caps->auto_converge = qmp_has_capability(fs, "auto-converge");
+	caps->xbzrle = k->allow_compress && qmp_has_capability(fs, "xbzrle");
 	/* the command exists without a dirty ring but then refuses */
 	caps->vcpu_dirty_limit = k->want_dirty_limit &&
 				 qmp_has_command(fs, "set-vcpu-dirty-limit");
@@ -121,6 +123,8 @@ int qmp_ctl_fill_input(const struct qmp_ctl_known *k, uint64_t ram_bytes,
 		in->compress_ratio = k->zstd_ratio;
 		in->compress_bps = k->zstd_thread_bps;
 	}
+	if (k->allow_compress && k->xbzrle_ratio > 1)
+		in->xbzrle_ratio = k->xbzrle_ratio;
 	if (k->link_bps <= 0)
 		return 0;
 	in->link_bps = k->link_bps;

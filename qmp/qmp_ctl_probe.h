@@ -19,11 +19,12 @@ struct qmp_ctl_known {
 	double dirty_bps;
 	int measure_s;		/* calc-dirty-rate window, >= 1 */
 	bool want_dirty_limit;	/* the source runs KVM with a dirty ring */
-	bool allow_compress;	/* the operator lets palm use multifd zstd */
+	bool allow_compress;	/* the operator lets palm use multifd zstd, xbzrle */
 	int host_cpus;		/* the source host's, for compress_threads */
 	/* from the RAM sample (qmp_ram_sample); <= 0: not measured */
 	double zstd_ratio;
 	double zstd_thread_bps;
+	double xbzrle_ratio;	/* page bytes per wire byte of rewritten pages */
 };
 
 void qmp_ctl_known_init(struct qmp_ctl_known *k);

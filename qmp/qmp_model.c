@@ -307,7 +307,8 @@ static bool input_ok(const struct qmp_model_input *in)
 	const double v[] = { in->ram_bytes, in->used_bytes, in->ws_bytes,
 			     in->dirty_bps, in->link_bps, in->max_bandwidth_bps,
 			     in->downtime_limit_ms, in->throttle,
-			     in->compress_ratio, in->compress_bps };
+			     in->compress_ratio, in->compress_bps,
+			     in->xbzrle_ratio };
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -318,7 +319,7 @@ static bool input_ok(const struct qmp_model_input *in)
 	       in->dirty_bps >= 0 && in->link_bps > 0 &&
 	       in->downtime_limit_ms >= 0 && in->throttle >= 0 &&
 	       in->throttle < 1 && in->compress_ratio >= 0 &&
-	       in->compress_bps >= 0;
+	       in->compress_bps >= 0 && in->xbzrle_ratio >= 0;
 }
 
 static double goodput(const struct qmp_model_coef *c,
@@ -347,12 +348,31 @@ static double first_pass_bytes(const struct qmp_model_coef *c,
 	       (in->ram_bytes - in->used_bytes) / PAGE_BYTES * c->zero_page_bytes;
 }
 
+/*
+ * Wire bytes of a pass that re-sends page_bytes.  With xbzrle, QEMU
+ * caches what it sends from the second pass (k = 1) on, so from the
+ * third a page goes as its difference if a pass since the first sent
+ * it: for a uniform working set, with the share of it dirtied between
+ * the start of the first pass and the start of the last (cached_s).
+ */
+static double pass_wire_bytes(const struct qmp_model_input *in, double rate,
+			      int k, double cached_s, double page_bytes)
+{
+	double hit;
+
+	if (!(in->xbzrle_ratio > 1) || k < 2)
+		return page_bytes;
+	hit = in->ws_bytes > 0 ?
+	      qmp_model_dirtied(in->ws_bytes, rate, cached_s) / in->ws_bytes : 1;
+	return page_bytes * (hit / in->xbzrle_ratio + 1 - hit);
+}
+
 int qmp_model_precopy(const struct qmp_model_coef *c,
 		      const struct qmp_model_input *in,
 		      struct qmp_model_pred *out)
 {
 	double per_byte = 1 + c->page_overhead_bytes / PAGE_BYTES;
-	double b, rate, limit_bytes, t, bytes, prev_pass_s, stream = 0;
+	double b, rate, limit_bytes, t, bytes, prev_pass_s, pending = 0, stream = 0;
 	int max = in->max_passes > 0 ? in->max_passes : DEFAULT_MAX_PASSES;
 	int k;
 
@@ -370,10 +390,14 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 	t = c->setup_s + prev_pass_s;
 	for (k = 1; k <= max && t < HORIZON_S; k++) {
 		/* what the last pass let the guest dirty is what is left */
-		stream = qmp_model_dirtied(in->ws_bytes, rate,
-					   prev_pass_s + c->pass_overhead_s) *
-			 per_byte;
-		if (stream <= limit_bytes) {
+		pending = qmp_model_dirtied(in->ws_bytes, rate,
+					    prev_pass_s + c->pass_overhead_s) *
+			  per_byte;
+		/* cached: what passes 1..k-1 sent, dirtied since pass 0 began */
+		stream = pass_wire_bytes(in, rate, k,
+					 t - prev_pass_s - c->setup_s, pending);
+		/* QEMU weighs pending pages whole against its measured rate */
+		if (pending <= limit_bytes) {
 			out->converges = true;
 			out->passes = k + 1;
 			switch_over(c, in, b, stream, out);
@@ -381,7 +405,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 						    t + c->pass_overhead_s,
 						    stream);
 			out->bytes = bytes + stream;
-			out->steady_dirty_bytes = stream;
+			out->steady_dirty_bytes = pending;
 			return 0;
 		}
 		prev_pass_s = stream / b;
@@ -391,7 +415,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 	out->passes = k;
 	out->total_s = t;
 	out->bytes = bytes;
-	out->steady_dirty_bytes = stream;
+	out->steady_dirty_bytes = pending;
 	/* what stopping now would cost */
 	switch_over(c, in, b, stream, out);
 	return 0;
@@ -618,44 +642,76 @@ static int plan_mode(const struct qmp_model_coef *c,
 	return 0;
 }
 
+/*
+ * A pre-copy alternative (compression or xbzrle, named how) replaces
+ * *best when it meets the target, is faster than *best and saves the
+ * minimum gain on the plain plan (plain_s), or when nothing met the
+ * target so far.  True when it did.
+ */
+static bool consider(const struct qmp_model_coef *c,
+		     const struct qmp_model_input *alt,
+		     const struct qmp_model_target *t, double plain_s,
+		     const char *how, struct qmp_model_plan *best)
+{
+	struct qmp_model_target precopy_only = *t;
+	struct qmp_model_plan p;
+	char reason[sizeof(best->reason)];
+
+	precopy_only.allow_postcopy = false;
+	if (plan_mode(c, alt, &precopy_only, &p) || p.mode == QMP_MODEL_INFEASIBLE)
+		return false;
+	if (best->mode != QMP_MODEL_INFEASIBLE &&
+	    (p.pred.total_s >= best->pred.total_s ||
+	     (plain_s > 0 &&
+	      p.pred.total_s > plain_s * (1 - QMP_MODEL_COMPRESS_MIN_GAIN))))
+		return false;
+	if (best->mode == QMP_MODEL_INFEASIBLE)
+		snprintf(reason, sizeof(reason), "%.120s, only with %s",
+			 p.reason, how);
+	else
+		snprintf(reason, sizeof(reason), "%.120s, with %s instead of %s in %.1f s",
+			 p.reason, how, qmp_model_mode_name(best->mode),
+			 best->pred.total_s);
+	*best = p;
+	memcpy(best->reason, reason, sizeof(reason));
+	return true;
+}
+
 int qmp_model_plan(const struct qmp_model_coef *c,
 		   const struct qmp_model_input *in,
 		   const struct qmp_model_target *t,
 		   struct qmp_model_plan *out)
 {
-	struct qmp_model_input plain = *in;
-	struct qmp_model_target precopy_only = *t;
-	struct qmp_model_plan packed;
-	char reason[sizeof(out->reason)];
+	struct qmp_model_input plain = *in, alt;
+	char how[96];
+	double plain_s;
 	int err;
 
 	plain.compress_ratio = 0;
 	plain.compress_bps = 0;
+	plain.xbzrle_ratio = 0;
 	err = plan_mode(c, &plain, t, out);
-	if (err || !(in->compress_ratio > 1))
+	if (err)
 		return err;
-	precopy_only.allow_postcopy = false;
-	if (plan_mode(c, in, &precopy_only, &packed) ||
-	    packed.mode == QMP_MODEL_INFEASIBLE)
-		return 0;
-	if (out->mode != QMP_MODEL_INFEASIBLE &&
-	    packed.pred.total_s > out->pred.total_s *
-				  (1 - QMP_MODEL_COMPRESS_MIN_GAIN))
-		return 0;
-	if (out->mode == QMP_MODEL_INFEASIBLE)
-		snprintf(reason, sizeof(reason),
-			 "%.120s, only with multifd zstd (%.2fx: %.0f Mbit/s of pages)",
-			 packed.reason, in->compress_ratio,
-			 packed.pred.goodput_bps * 8 / 1e6);
-	else
-		snprintf(reason, sizeof(reason),
-			 "%.120s, with multifd zstd (%.2fx: %.0f Mbit/s of pages) instead of %s in %.1f s",
-			 packed.reason, in->compress_ratio,
-			 packed.pred.goodput_bps * 8 / 1e6,
-			 qmp_model_mode_name(out->mode), out->pred.total_s);
-	*out = packed;
-	out->compress = true;
-	memcpy(out->reason, reason, sizeof(reason));
+	plain_s = out->mode == QMP_MODEL_INFEASIBLE ? 0 : out->pred.total_s;
+	if (in->compress_ratio > 1) {
+		alt = plain;
+		alt.compress_ratio = in->compress_ratio;
+		alt.compress_bps = in->compress_bps;
+		snprintf(how, sizeof(how), "multifd zstd (%.2fx: %.0f Mbit/s of pages)",
+			 in->compress_ratio,
+			 goodput(c, &alt) * 8 / 1e6);
+		if (consider(c, &alt, t, plain_s, how, out))
+			out->compress = true;
+	}
+	if (in->xbzrle_ratio > 1) {
+		alt = plain;
+		alt.xbzrle_ratio = in->xbzrle_ratio;
+		snprintf(how, sizeof(how), "xbzrle (%.1fx on re-sent pages)",
+			 in->xbzrle_ratio);
+		if (consider(c, &alt, t, plain_s, how, out))
+			out->xbzrle = true;	/* plan_mode cleared compress */
+	}
 	return 0;
 }
 

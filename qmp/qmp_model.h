@@ -60,6 +60,14 @@ struct qmp_model_input {
 	 */
 	double compress_ratio;
 	double compress_bps;
+	/*
+	 * xbzrle, if palm may use it: page bytes per wire byte of a page
+	 * QEMU re-sends from its cache (<= 1: none).  QEMU caches pages from
+	 * the second pass on, so from the third a re-dirtied page goes as
+	 * its difference; its switch-over rule still counts pending pages
+	 * whole.  The cache is assumed to hold the working set.
+	 */
+	double xbzrle_ratio;
 };
 
 struct qmp_model_pred {
@@ -150,6 +158,7 @@ struct qmp_model_plan {
 	double downtime_limit_ms;	/* what to give QEMU at the start */
 	double throttle;		/* share of dirtying to remove */
 	bool compress;			/* multifd zstd, pre-copy only */
+	bool xbzrle;			/* xbzrle, pre-copy only */
 	/* Infeasible: what would make it feasible (0 = nothing would). */
 	double needed_pause_ms;
 	double needed_link_bps;
@@ -159,10 +168,12 @@ struct qmp_model_plan {
 /*
  * Picks the cheapest mode that meets the target: pre-copy, then
  * pre-copy throttled within max_slowdown, then post-copy if allowed.
- * With in->compress_ratio > 1 it also plans pre-copy with compression
- * (never post-copy: QEMU sends post-copy pages outside multifd) and takes
- * it when it meets the target and saves at least
- * QMP_MODEL_COMPRESS_MIN_GAIN of the total time, or alone meets it.
+ * With in->compress_ratio > 1 it also plans pre-copy with multifd zstd
+ * (never post-copy: QEMU sends post-copy pages outside multifd), with
+ * in->xbzrle_ratio > 1 pre-copy with xbzrle (QEMU does not use it with
+ * multifd, nor once in post-copy), and takes the fastest of those that
+ * meets the target and saves at least QMP_MODEL_COMPRESS_MIN_GAIN of the
+ * plain plan's total time, or alone meets it.
  * in->downtime_limit_ms and in->throttle are ignored (the plan sets
  * them); in->return_path is forced on when post-copy is allowed, as
  * palm then enables postcopy-ram.  0 or -EINVAL.

@@ -197,6 +197,93 @@ double qmp_ram_sample_zstd_ratio(const struct qmp_ram_sample *s)
 				   0;
 }
 
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Bytes of n as ULEB128: 7 bits a byte. */
+static size_t uleb128_len(size_t n)
+{
+	size_t len = 1;
+
+	while (n >= 0x80) {
+		n >>= 7;
+		len++;
+	}
+	return len;
+}
+
+size_t qmp_xbzrle_encoded_len(const unsigned char *old_page,
+			      const unsigned char *new_page)
+{
+	size_t i = 0, run, len = 0;
+
+	while (i < PAGE_BYTES) {
+		for (run = 0; i < PAGE_BYTES && old_page[i] == new_page[i]; i++)
+			run++;
+		/* the unchanged run that ends the page is not encoded */
+		if (i == PAGE_BYTES)
+			break;
+		len += uleb128_len(run);
+		for (run = 0; i < PAGE_BYTES && old_page[i] != new_page[i]; i++)
+			run++;
+		len += uleb128_len(run) + run;
+		if (len > PAGE_BYTES)
+			return QMP_XBZRLE_OVERFLOW;
+	}
+	return len;
+}
+
+/* Where a chunk kept for the second read was read. */
+struct kept_chunk {
+	uint64_t addr;
+	uint64_t len;
+};
+
+/*
+ * The kept chunks again, into buf; each page that differs from its first
+ * read (in old) is one QEMU would re-send as its xbzrle encoding.
+ */
+static int xbzrle_reread(qmp_ram_read_fn *read, void *ctx,
+			 const struct kept_chunk *kept, unsigned int n,
+			 const unsigned char *old, unsigned char *buf,
+			 struct qmp_ram_sample *s)
+{
+	const unsigned char *was, *now;
+	unsigned int i, k;
+	size_t enc;
+	int ret;
+
+	for (i = 0; i < n; i++, old += CHUNK_BYTES) {
+		ret = read(ctx, kept[i].addr, kept[i].len, buf);
+		if (ret)
+			return ret;
+		for (k = 0; k < kept[i].len / PAGE_BYTES; k++) {
+			was = old + (size_t)k * PAGE_BYTES;
+			now = buf + (size_t)k * PAGE_BYTES;
+			if (!memcmp(was, now, PAGE_BYTES))
+				continue;
+			enc = qmp_xbzrle_encoded_len(was, now);
+			s->xbzrle_pages++;
+			s->xbzrle_page_bytes += PAGE_BYTES;
+			/* flag byte, 16-bit length; else the page goes whole */
+			s->xbzrle_wire_bytes += enc == QMP_XBZRLE_OVERFLOW ?
+						PAGE_BYTES : enc + 3;
+		}
+	}
+	return 0;
+}
+
+double qmp_ram_sample_xbzrle_ratio(const struct qmp_ram_sample *s)
+{
+	return s->xbzrle_wire_bytes ?
+	       (double)s->xbzrle_page_bytes / s->xbzrle_wire_bytes : 0;
+}
+
 double qmp_ram_sample_zstd_bps(const struct qmp_ram_sample *s)
 {
 	if (!s->zstd_in_bytes)
@@ -210,26 +297,32 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 {
 	uint64_t seed = SAMPLE_SEED, total = map->bytes, lo, hi, off, addr, room,
 		 len;
-	unsigned int i, k, chunks, pages, nonzero;
+	unsigned int i, k, chunks, pages, nonzero, nkept = 0;
 	size_t out_cap = ZSTD_compressBound(CHUNK_BYTES);
-	unsigned char *buf, *zbuf = NULL;
+	unsigned char *buf, *zbuf = NULL, *old = NULL;
+	struct kept_chunk *kept = NULL;
 	ZSTD_CCtx *cctx = NULL;
-	double used = 0;
+	double used = 0, t0;
 	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (!map->n || !total)
 		return -EINVAL;
-	buf = malloc(CHUNK_BYTES);
-	zbuf = malloc(out_cap);
-	cctx = ZSTD_createCCtx();
-	if (!buf || !zbuf || !cctx) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	chunks = (unsigned int)(total / BYTES_PER_CHUNK < MIN_CHUNKS ? MIN_CHUNKS :
 				total / BYTES_PER_CHUNK > MAX_CHUNKS ? MAX_CHUNKS :
 				total / BYTES_PER_CHUNK);
+	buf = malloc(CHUNK_BYTES);
+	zbuf = malloc(out_cap);
+	cctx = ZSTD_createCCtx();
+	/* the first read of the chunks read again for xbzrle */
+	old = malloc((size_t)(chunks < QMP_RAM_XBZRLE_CHUNKS ? chunks :
+			      QMP_RAM_XBZRLE_CHUNKS) * CHUNK_BYTES);
+	kept = calloc(QMP_RAM_XBZRLE_CHUNKS, sizeof(*kept));
+	if (!buf || !zbuf || !cctx || !old || !kept) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	t0 = monotonic_s();
 	for (i = 0; i < chunks; i++) {
 		lo = total / chunks * i + (total % chunks) * i / chunks;
 		hi = total / chunks * (i + 1) + (total % chunks) * (i + 1) / chunks;
@@ -245,6 +338,13 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		ret = read(ctx, addr, len, buf);
 		if (ret)
 			goto out;
+		/* before zstd_chunk packs the buffer */
+		if (nkept < QMP_RAM_XBZRLE_CHUNKS) {
+			memcpy(old + (size_t)nkept * CHUNK_BYTES, buf, len);
+			kept[nkept].addr = addr;
+			kept[nkept].len = len;
+			nkept++;
+		}
 		pages = (unsigned int)(len / PAGE_BYTES);
 		nonzero = 0;
 		for (k = 0; k < pages; k++)
@@ -258,9 +358,15 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		s->nonzero_pages += nonzero;
 		s->chunks++;
 	}
+	s->xbzrle_interval_s = monotonic_s() - t0;
+	ret = xbzrle_reread(read, ctx, kept, nkept, old, buf, s);
+	if (ret)
+		goto out;
 	s->mapped_bytes = total;
 	s->used_bytes = used;
 out:
+	free(kept);
+	free(old);
 	ZSTD_freeCCtx(cctx);
 	free(zbuf);
 	free(buf);

@@ -54,7 +54,47 @@ struct qmp_ram_sample {
 	uint64_t zstd_in_bytes;
 	uint64_t zstd_out_bytes;
 	double zstd_cpu_s;
+	/*
+	 * What xbzrle would make of re-sent pages.  Once the whole sample has
+	 * been read, its first QMP_RAM_XBZRLE_CHUNKS chunks (16 MiB at most)
+	 * are read again, and every page whose bytes changed in between is
+	 * encoded against its first read, as QEMU encodes a page it re-sends
+	 * against its cache of the page as last sent.  Only the changed pages
+	 * count (an unchanged page costs QEMU nothing): how many, their bytes
+	 * (4096 each) and their wire bytes (the encoding and 3 bytes of flag
+	 * and length; 4096 for a page whose encoding overflows, as QEMU then
+	 * sends it whole; the page header is left out, as everywhere in palm's
+	 * sample).  interval_s is wall-clock (CLOCK_MONOTONIC) from the start
+	 * of the first read to the start of the second.
+	 *
+	 * Limits: a guest that wrote nothing in the interval gives no pages
+	 * and no estimate; the interval is not chosen, it is however long the
+	 * first read took (pmemsave of the whole sample, or memory peek), so
+	 * the differences are those a guest makes in that time, not in a
+	 * migration pass; a page rewritten as all zeros is counted here
+	 * though QEMU would send it as a zero page.
+	 */
+	uint64_t xbzrle_pages;
+	uint64_t xbzrle_page_bytes;
+	uint64_t xbzrle_wire_bytes;
+	double xbzrle_interval_s;
 };
+
+/* Chunks of the sample read a second time for xbzrle: 16 MiB kept. */
+#define QMP_RAM_XBZRLE_CHUNKS	256
+
+/* qmp_xbzrle_encoded_len of a page whose encoding QEMU abandons. */
+#define QMP_XBZRLE_OVERFLOW	SIZE_MAX
+
+/*
+ * Bytes of QEMU's xbzrle encoding of new_page against old_page (4096 bytes
+ * each): the XOR difference as (unchanged-run length, changed-run length,
+ * the changed bytes) while changed bytes are left, the lengths as ULEB128,
+ * the unchanged run that ends the page not encoded.  0 for identical pages,
+ * QMP_XBZRLE_OVERFLOW when the encoding would exceed 4096 bytes.
+ */
+size_t qmp_xbzrle_encoded_len(const unsigned char *old_page,
+			      const unsigned char *new_page);
 
 /* QEMU's default multifd-zstd-level, which palm leaves as it is. */
 #define QMP_RAM_ZSTD_LEVEL	1
@@ -66,13 +106,22 @@ struct qmp_ram_sample {
 double qmp_ram_sample_zstd_ratio(const struct qmp_ram_sample *s);
 double qmp_ram_sample_zstd_bps(const struct qmp_ram_sample *s);
 
+/*
+ * Page bytes per wire byte of the pages that changed between the two reads
+ * (1: xbzrle gains nothing, every encoding overflowed); 0 when no page
+ * changed: the guest wrote nothing in the interval, there is no estimate.
+ */
+double qmp_ram_sample_xbzrle_ratio(const struct qmp_ram_sample *s);
+
 /* Reads len bytes of guest-physical memory at addr; 0 or a negative errno. */
 typedef int qmp_ram_read_fn(void *ctx, uint64_t addr, uint64_t len,
 			     unsigned char *buf);
 
 /*
  * The sample itself, over map, through any reader (pmemsave here, libvirt's
- * memory peek in the libvirt backend): up to 1024 chunks of 64 KiB.
+ * memory peek in the libvirt backend): up to 1024 chunks of 64 KiB, then
+ * the first QMP_RAM_XBZRLE_CHUNKS of them a second time for the xbzrle
+ * fields (the other fields come from the first read only).
  * Returns the reader's error, -EINVAL for an empty map, -ENOMEM, -EIO
  * when zstd fails.
  */
@@ -83,7 +132,8 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
  * Reads up to 1024 chunks of 64 KiB, one at a random place in each of
  * equal strata of the guest's RAM, through files under dir (QEMU writes
  * them: it must see the same dir, as on the same host and mount
- * namespace), and estimates the non-zero bytes.  Deterministic: the
+ * namespace), and estimates the non-zero bytes; re-reads up to 256 of
+ * them for xbzrle (see struct qmp_ram_sample).  Deterministic: the
  * places come from a fixed seed.
  */
 int qmp_ram_sample_used(struct qmp_client *c, const char *dir,

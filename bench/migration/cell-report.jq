@@ -2,9 +2,9 @@
 # palmctl's JSON report plus the cell's parameters and the guest's work
 # lost against its unmigrated rate; shared by cell.sh and libvirt.sh.
 # Arguments: ctl ws rate pattern link mem accel backend (strings),
-# fill base rc wire (numbers).
+# fill delta base rc wire (numbers).
 . + { cell: { controller: $ctl, ws: $ws, rate: $rate, pattern: $pattern,
-	      link: $link, mem: $mem, accel: $accel, fill: $fill,
+	      link: $link, mem: $mem, accel: $accel, fill: $fill, delta: $delta,
 	      backend: $backend },
       palmctl_rc: $rc,
       wire_bytes: $wire,

@@ -17,7 +17,8 @@
 # Environment: PALM_BUILD (build dir, default build), MIG_MEM (guest RAM,
 # default 128M), MIG_ACCEL (tcg), MIG_BASE_S (seconds of unmigrated
 # guest work to compare against, default 2), MIG_FILL (test guest fill=: the
-# percent of each page that compresses, default 0).
+# percent of each page that compresses, default 0), MIG_DELTA (test guest
+# delta=: the percent of a page a rewrite changes, default 100).
 set -eu
 [ $# -ge 6 ] || { sed -n '2,20p' "$0"; exit 2; }
 out=$1 ctl=$2 ws=$3 rate=$4 pattern=$5 link=$6
@@ -29,6 +30,7 @@ mem=${MIG_MEM:-128M}
 accel=${MIG_ACCEL:-tcg}
 base_s=${MIG_BASE_S:-2}
 fill=${MIG_FILL:-0}
+delta=${MIG_DELTA:-100}
 tb=pm$$
 testbed=$src_dir/scripts/testbed.sh
 dir=$(mktemp -d /tmp/palm-mig.XXXXXX)
@@ -61,7 +63,7 @@ else
 	sh "$testbed" up "$tb" 2 --rate "$link" >/dev/null
 fi
 dst_ip=$(sh "$testbed" addr "$tb" 2)
-append="ws=$ws rate=$rate pattern=$pattern period=10 fill=$fill"
+append="ws=$ws rate=$rate pattern=$pattern period=10 fill=$fill delta=$delta"
 qemu()
 {
 	ns=$1 name=$2
@@ -110,6 +112,6 @@ if ! jq -e . "$dir/report.json" >/dev/null 2>&1; then
 fi
 jq --arg ctl "$ctl" --arg ws "$ws" --arg rate "$rate" --arg pattern "$pattern" \
 	--arg link "$link" --arg mem "$mem" --arg accel "$accel" --arg backend qmp \
-	--argjson fill "$fill" --argjson base "$base" --argjson rc "$rc" \
+	--argjson fill "$fill" --argjson delta "$delta" --argjson base "$base" --argjson rc "$rc" \
 	--argjson wire "$((tx1 - tx0))" -f "$src_dir/bench/migration/cell-report.jq" \
 	"$dir/report.json" >"$out"

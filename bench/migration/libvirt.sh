@@ -133,7 +133,7 @@ run_cell()
 	fi
 	jq --arg ctl "$ctl" --arg ws "$w" --arg rate "$r" --arg pattern "$p" \
 		--arg link "$l" --arg mem 128M --arg accel "$accel" --arg backend libvirt \
-		--argjson fill "$fill" --argjson base "$base" --argjson rc "$rc" \
+		--argjson fill "$fill" --argjson delta 100 --argjson base "$base" --argjson rc "$rc" \
 		--argjson wire "$((tx1 - tx0))" -f bench/migration/cell-report.jq \
 		"$cdir/report.json" >"$res"
 	rm -rf "$cdir"

@@ -34,7 +34,7 @@
 struct run {
 	char name[128];
 	char cell[96];		/* ws-rate-pattern-link: all controllers share it */
-	bool palm, completed, postcopy, has_input, compress;
+	bool palm, completed, postcopy, has_input, compress, xbzrle;
 	bool return_path;	/* the run had one: post-copy allowed, no multifd */
 	bool idle;		/* the guest wrote nothing (cell rate 0) */
 	/*
@@ -128,6 +128,8 @@ static int load_run(const char *path, struct run *r)
 
 	r->compress = json_is_true(json_object_get(json_object_get(root, "prediction"),
 						   "compress"));
+	r->xbzrle = json_is_true(json_object_get(json_object_get(root, "prediction"),
+						 "xbzrle"));
 	in = json_object_get(json_object_get(root, "prediction"), "input");
 	if (r->palm && json_is_object(in)) {
 		r->in.ram_bytes = num(in, "ram_bytes");
@@ -138,6 +140,9 @@ static int load_run(const char *path, struct run *r)
 		/* runs recorded before palm could compress have neither */
 		r->in.compress_ratio = num(in, "compress_ratio");
 		r->in.compress_bps = num(in, "compress_bytes_per_s");
+		r->in.xbzrle_ratio = num(in, "xbzrle_ratio");
+		if (!isfinite(r->in.xbzrle_ratio))
+			r->in.xbzrle_ratio = 0;
 		if (!isfinite(r->in.compress_ratio) || !isfinite(r->in.compress_bps))
 			r->in.compress_ratio = r->in.compress_bps = 0;
 		r->link_bps = r->in.link_bps;
@@ -187,10 +192,13 @@ static bool palm_any_precopy(const struct run *r, const char *exclude)
 	       isfinite(r->bytes) && r->bytes > 0;
 }
 
-/* uncompressed: QEMU's byte counts are what crossed the link */
+/*
+ * uncompressed: QEMU's byte counts are what crossed the link, and
+ * without xbzrle every pass sends pages whole
+ */
 static bool palm_precopy(const struct run *r, const char *exclude)
 {
-	return palm_any_precopy(r, exclude) && !r->compress;
+	return palm_any_precopy(r, exclude) && !r->compress && !r->xbzrle;
 }
 
 /*

@@ -16,6 +16,8 @@
 #   MIG_PAUSE   palm's pause target in ms (default 300)
 #   MIG_FILL    test guest fill=: percent of each page that compresses
 #               (default 50; 0 = incompressible pages)
+#   MIG_DELTA   test guest delta=: percent of a page each rewrite changes
+#               (default 100: whole pages; below, xbzrle has a case)
 #   MIG_OUT     results directory (default bench/results/migration; another
 #               directory gets its own RESULTS.md there and no refit)
 #
@@ -54,13 +56,14 @@ budget=${MIG_BUDGET:-15}
 pause=${MIG_PAUSE:-300}
 mem=${MIG_MEM:-128M}
 fill=${MIG_FILL:-50}
+delta=${MIG_DELTA:-100}
 if [ -z "${MIG_ACCEL:-}" ]; then
 	MIG_ACCEL=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		MIG_ACCEL=kvm,dirty-ring-size=4096
 	fi
 fi
-export MIG_MEM=$mem MIG_ACCEL MIG_FILL=$fill PALM_BUILD="$build"
+export MIG_MEM=$mem MIG_ACCEL MIG_FILL=$fill MIG_DELTA=$delta PALM_BUILD="$build"
 
 [ "$(id -u)" = 0 ] || { echo "bench/migration: needs root (network namespaces); skipped"; exit 0; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench/migration: no QEMU; skipped"; exit 0; }
@@ -106,7 +109,7 @@ for w in $ws; do
 	done
 done
 
-cmd="MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause MIG_FILL=$fill${MIG_OUT:+ MIG_OUT=$MIG_OUT} sh bench/migration/run.sh"
+cmd="MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause MIG_FILL=$fill MIG_DELTA=$delta${MIG_OUT:+ MIG_OUT=$MIG_OUT} sh bench/migration/run.sh"
 if [ "$out" = bench/results/migration ]; then
 	sh "$here/summarize.sh" "$out" "$cmd" "$here/RESULTS.md"
 	sh "$here/calibrate.sh" "$out" >"$here/model.coef.new" && mv "$here/model.coef.new" "$here/model.coef"

@@ -117,6 +117,9 @@ static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 	if (s->auto_converge)
 		lv->flags |= VIR_MIGRATE_AUTO_CONVERGE;
 	lv->bandwidth_bps = s->bandwidth_bps;
+	lv->xbzrle_cache_bytes = s->xbzrle_cache_bytes;
+	if (s->xbzrle_cache_bytes > 0)
+		lv->flags |= VIR_MIGRATE_COMPRESSED;
 	if (s->downtime_ms >= 0) {
 		ret = lv_set_downtime(b, s->downtime_ms);
 		if (ret)

@@ -76,7 +76,14 @@ static int build_params(struct qmp_lv *lv, const struct qmp_lv_migration_opts *o
 				     VIR_MIGRATE_PARAM_DEST_XML, o->dest_xml) < 0) ||
 	    (mibps &&
 	     virTypedParamsAddULLong(&m->params, &m->nparams, &max,
-				     VIR_MIGRATE_PARAM_BANDWIDTH, mibps) < 0)) {
+				     VIR_MIGRATE_PARAM_BANDWIDTH, mibps) < 0) ||
+	    /* libvirt's "compressed" is xbzrle unless told otherwise */
+	    (lv->xbzrle_cache_bytes > 0 &&
+	     (virTypedParamsAddString(&m->params, &m->nparams, &max,
+				      VIR_MIGRATE_PARAM_COMPRESSION, "xbzrle") < 0 ||
+	      virTypedParamsAddULLong(&m->params, &m->nparams, &max,
+				      VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
+				      (unsigned long long)lv->xbzrle_cache_bytes) < 0))) {
 		snprintf(err, errlen, "migration parameters: out of memory");
 		return -ENOMEM;
 	}

@@ -15,6 +15,7 @@ struct qmp_lv {
 	/* What setup asked for: libvirt takes these with the migrate call. */
 	unsigned int flags;	/* VIR_MIGRATE_* */
 	int64_t bandwidth_bps;	/* < 0: libvirt's default (unlimited) */
+	int64_t xbzrle_cache_bytes; /* > 0: compressed with xbzrle */
 	char error[320];
 };
 

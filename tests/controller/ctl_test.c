@@ -550,6 +550,56 @@ TEST(palm_compresses_where_the_sample_says_it_pays)
 	EXPECT_NE_NULL(strstr(ctl.log[i].why, "not used"));
 }
 
+static const char *logged(const struct qmp_ctl *ctl, const char *action)
+{
+	int i;
+
+	for (i = 0; i < ctl->nlog; i++)
+		if (!strcmp(ctl->log[i].action, action))
+			return ctl->log[i].why;
+	return NULL;
+}
+
+TEST(palm_turns_xbzrle_on_where_rewritten_pages_differ_little)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_caps caps = { .postcopy = true, .nvcpu = 1, .xbzrle = true };
+	struct qmp_model_target t = target300;
+	/* 8 MiB rewritten at 40 MB/s over 100 Mbit/s: plain pre-copy cannot */
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 12 * MIB,
+		.ws_bytes = 8 * MIB, .dirty_bps = 40e6, .link_bps = 100e6 / 8,
+		.xbzrle_ratio = 9,
+	};
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	dump_log(&ctl);
+	EXPECT_TRUE(ctl.plan.xbzrle);
+	/* a power of two with room for the working set, not all of RAM */
+	EXPECT_EQ(16 * MIB, s.xbzrle_cache_bytes);
+	ASSERT_NE_NULL(logged(&ctl, "xbzrle"));
+	EXPECT_NE_NULL(strstr(logged(&ctl, "xbzrle"), "16 MiB cache"));
+	/* the source offers no xbzrle: infeasible, and said why */
+	caps.xbzrle = false;
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	EXPECT_EQ(-ECANCELED, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_EQ(0, s.xbzrle_cache_bytes);
+	ASSERT_NE_NULL(logged(&ctl, "xbzrle"));
+	EXPECT_NE_NULL(strstr(logged(&ctl, "xbzrle"), "not offered"));
+	/* a guest two passes move: not worth a cache */
+	caps.xbzrle = true;
+	in.dirty_bps = 0.2e6;
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
+	EXPECT_FALSE(ctl.plan.xbzrle);
+	EXPECT_EQ(0, s.xbzrle_cache_bytes);
+	EXPECT_NE_NULL(strstr(logged(&ctl, "xbzrle"), "not used"));
+}
+
 /*
  * palm with the link rate unknown: no model, a downtime limit from the
  * pause target, and QEMU's default bandwidth cap (32 MiB/s in 7.2)

@@ -460,6 +460,85 @@ TEST(compression_is_never_planned_with_postcopy)
 	EXPECT_FALSE(p.compress);
 }
 
+TEST(xbzrle_sends_re_dirtied_pages_as_differences_from_the_third_pass)
+{
+	struct qmp_model_coef c = coef();
+	/* a hot 8 MiB working set at 40 MB/s over 100 Mbit/s: 3x the link */
+	struct qmp_model_input in = guest(8 * MIB, 40e6);
+	struct qmp_model_pred plain, x;
+
+	in.downtime_limit_ms = 100;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &plain));
+	in.xbzrle_ratio = 10;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &x));
+	TH_LOG("plain: %d passes %.2f s %.1f MB; xbzrle: %d passes %.2f s %.1f MB",
+	       plain.passes, plain.total_s, plain.bytes / 1e6, x.passes,
+	       x.total_s, x.bytes / 1e6);
+	EXPECT_FALSE(plain.converges);
+	ASSERT_TRUE(x.converges);
+	/* the first two passes go whole: at least RAM's pages and the working set */
+	EXPECT_GT(x.bytes, in.used_bytes + 0.9 * in.ws_bytes);
+	/* QEMU weighs what is pending whole, but sends its difference */
+	EXPECT_LE(x.steady_dirty_bytes, x.goodput_bps * in.downtime_limit_ms / 1000);
+	EXPECT_LT(x.downtime_ms, c.downtime_fixed_ms +
+				 x.steady_dirty_bytes / x.goodput_bps * 1000 / 5);
+}
+
+TEST(xbzrle_changes_nothing_where_two_passes_do)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(32 * MIB, 0.2e6);
+	struct qmp_model_pred plain, x;
+
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &plain));
+	in.xbzrle_ratio = 10;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &x));
+	ASSERT_TRUE(plain.converges);
+	ASSERT_EQ(2, plain.passes);
+	EXPECT_EQ(plain.total_s, x.total_s);
+	EXPECT_EQ(plain.bytes, x.bytes);
+	EXPECT_EQ(plain.downtime_ms, x.downtime_ms);
+}
+
+TEST(plan_takes_xbzrle_where_it_pays_and_never_with_compression)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(8 * MIB, 40e6);
+	struct qmp_model_target t = target(300, 60);
+	struct qmp_model_plan p;
+
+	/* plain pre-copy cannot; post-copy not allowed */
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	in.xbzrle_ratio = 10;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	TH_LOG("%s", p.reason);
+	EXPECT_EQ(QMP_MODEL_PRECOPY, p.mode);
+	EXPECT_TRUE(p.xbzrle);
+	EXPECT_FALSE(p.compress);
+	EXPECT_NE_NULL(strstr(p.reason, "only with xbzrle"));
+	/* post-copy allowed: xbzrle is weighed against it, never with it */
+	t.allow_postcopy = true;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	TH_LOG("%s", p.reason);
+	EXPECT_FALSE(p.mode == QMP_MODEL_POSTCOPY && p.xbzrle);
+	/* pages that barely differ less: no gain, plain plan */
+	t.allow_postcopy = false;
+	in = guest(32 * MIB, 0.2e6);
+	in.xbzrle_ratio = 10;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	EXPECT_FALSE(p.xbzrle);
+	/* both offered: one of them at most */
+	in = guest(8 * MIB, 40e6);
+	in.xbzrle_ratio = 10;
+	in.compress_ratio = 2;
+	in.compress_bps = 400e6;
+	ASSERT_EQ(0, qmp_model_plan(&c, &in, &t, &p));
+	TH_LOG("%s", p.reason);
+	EXPECT_FALSE(p.xbzrle && p.compress);
+	EXPECT_NE(QMP_MODEL_INFEASIBLE, p.mode);
+}
+
 TEST(coefficients_parse_strictly)
 {
 	static const char good[] =

@@ -304,6 +304,40 @@ TEST_F_TIMEOUT(ctl, compressible_guest_moves_compressed_with_memory_verified, 12
 }
 
 /* The same guest with incompressible pages: the plan leaves zstd off. */
+/*
+ * Rewrites that change a tenth of each page, at 3x what the link
+ * carries: no pre-copy converges and post-copy is not allowed, so only
+ * xbzrle (found by the RAM sample) moves it.
+ */
+TEST_F_TIMEOUT(ctl, guest_rewriting_a_tenth_of_its_pages_moves_with_xbzrle, 120)
+{
+	json_t *rep, *pred;
+	int rc;
+
+	start_pair(_run, self, self->accel, "ws=8M rate=10 delta=10 period=10");
+	{
+		const char *const extra[] = {
+			"--max-pause", "300", "--max-time", "40s",
+			"--allow-compress", "--link-rate", LINK, NULL,
+		};
+
+		rc = migrate_pair(self, "palm", true, extra, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	log_decisions(rep);
+	pred = json_object_get(rep, "prediction");
+	TH_LOG("RAM sample: rewritten pages go %.1fx smaller",
+	       report_num(pred, "input", "xbzrle_ratio"));
+	EXPECT_GT(report_num(pred, "input", "xbzrle_ratio"), 3);
+	EXPECT_TRUE(json_is_true(json_object_get(pred, "xbzrle")));
+	EXPECT_EQ(1, decisions(rep, "xbzrle"));
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
+	EXPECT_FALSE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_LT(report_num(rep, "guest", "pause_ms"), 300);
+	expect_moved_intact(_run, self->accel, rep, rc);
+	json_decref(rep);
+}
+
 TEST_F_TIMEOUT(ctl, incompressible_guest_is_not_compressed, 60)
 {
 	const json_t *d;

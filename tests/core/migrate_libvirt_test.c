@@ -272,6 +272,35 @@ TEST_F_TIMEOUT(lv, palm_moves_a_libvirt_guest_within_its_pause_target, 180)
 	json_decref(rep);
 }
 
+/* as over QMP: rewrites of a tenth of each page at 3x the link */
+TEST_F_TIMEOUT(lv, palm_moves_a_rewriting_libvirt_guest_with_xbzrle, 180)
+{
+	json_t *rep = NULL;
+	int rc;
+
+	bring_up(_run, self, "100mbit", "ws=8M rate=10 delta=10 period=10");
+	{
+		const char *const extra[] = {
+			"--link-rate", "100mbit", "--max-pause", "300",
+			"--budget", "60s", "--allow-compress", NULL,
+		};
+
+		rc = migrate_palm(self, extra, &rep);
+	}
+	ASSERT_NE_NULL(rep);
+	TH_LOG("%s: %.0f ms, pause %.0f ms, %.1f MB", report_str(rep, "reason", NULL),
+	       report_num(rep, "total_time_ms", NULL),
+	       report_num(rep, "guest", "pause_ms"),
+	       report_num(rep, "bytes_transferred", NULL) / 1e6);
+	EXPECT_EQ(0, rc);
+	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
+	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "prediction"),
+						 "xbzrle")));
+	EXPECT_GE(MAX_PAUSE_MS, report_num(rep, "guest", "pause_ms"));
+	EXPECT_EQ(0, dst_verifies(self->dst_uri, self->name, self->dst_log));
+	json_decref(rep);
+}
+
 TEST_F_TIMEOUT(lv, palm_switches_a_hot_libvirt_guest_to_postcopy, 180)
 {
 	char state[64];

@@ -130,6 +130,8 @@ static bool parse_token(struct config *c, const char *tok, uint32_t len)
 		return parse_u32(val, vlen, 0xffffffffu, &c->seed);
 	if (key_is(tok, klen, "fill"))
 		return parse_u32(val, vlen, 100, &c->fill);
+	if (key_is(tok, klen, "delta"))
+		return parse_u32(val, vlen, 100, &c->delta) && c->delta > 0;
 	if (key_is(tok, klen, "corrupt")) {
 		c->corrupt_set = true;
 		return parse_u32(val, vlen, 0xffffffffu, &c->corrupt);
@@ -159,6 +161,7 @@ int config_parse(struct config *c, const char *cmdline)
 		.off_ms = 1000,
 		.period_ms = 10,
 		.seed = 1,
+		.delta = 100,
 	};
 
 	for (;;) {

@@ -27,6 +27,7 @@ struct config {
 	uint32_t verify_every;
 	uint32_t seed;
 	uint32_t fill;		/* percent of each page that compresses */
+	uint32_t delta;		/* percent of fill words a re-dirtying write changes */
 	bool corrupt_set;	/* test hook: damage one page after "ready" */
 	uint32_t corrupt;
 };

@@ -53,6 +53,7 @@ static void send_header(void)
 	line_kv(&l, "seed", cfg.seed);
 	line_kv(&l, "fill", cfg.fill);
 	line_kv(&l, "tsc_khz", tsc_khz);
+	line_kv(&l, "delta", cfg.delta);
 	line_send(&l);
 }
 
@@ -101,6 +102,26 @@ static void run_verify(uint32_t seq)
 	line_send(&l);
 }
 
+/*
+ * Settings that parse on their own but not together.  A partial rewrite
+ * would leave the repeated block (copies of the sequence's first words)
+ * at an older generation than the words it copies.
+ */
+static void check_config(void)
+{
+	struct line l;
+
+	if (cfg.delta < 100 && cfg.fill) {
+		line_start(&l);
+		line_str(&l, "error: delta=");
+		line_u64(&l, cfg.delta);
+		line_str(&l, " needs fill=0, got fill=");
+		line_u64(&l, cfg.fill);
+		line_send(&l);
+		halt_forever();
+	}
+}
+
 static void setup_memory(const struct mb_info *mbi)
 {
 	uint64_t need = workset_bytes(cfg.ws_pages);
@@ -131,7 +152,7 @@ static void setup_memory(const struct mb_info *mbi)
 		line_send(&l);
 		halt_forever();
 	}
-	workset_init(&ws, base, cfg.ws_pages, cfg.fill);
+	workset_init(&ws, base, cfg.ws_pages, cfg.fill, cfg.delta);
 }
 
 static __attribute__((noreturn)) void main_loop(void)
@@ -185,6 +206,7 @@ void guest_main(uint32_t magic, uint32_t mbi_addr)
 		cmdline = phys_ptr(mbi->cmdline);
 	if (config_parse(&cfg, cmdline))
 		halt_forever();
+	check_config();
 
 	tsc_khz = tsc_calibrate_khz();
 	if (!tsc_khz)

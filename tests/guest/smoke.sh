@@ -128,7 +128,7 @@ wait 2>/dev/null
 
 # --- checks on A ----------------------------------------------------------
 A=$tmp/a.log
-grep -q -E '^palm-guest v1 ws_pages=8192 rate=50 pattern=uniform hot=10 hotw=90 on=1000 off=1000 period_ms=10 seed=1 tsc_khz=[1-9][0-9]*$' "$A" ||
+grep -q -E '^palm-guest v1 ws_pages=8192 rate=50 pattern=uniform hot=10 hotw=90 on=1000 off=1000 period_ms=10 seed=1 fill=0 tsc_khz=[1-9][0-9]* delta=100$' "$A" ||
 	fail "A: header line: $(head -1 "$A")"
 grep -q -x 'ready ws_pages=8192' "$A" ||
 	fail "A: no 'ready ws_pages=8192'"

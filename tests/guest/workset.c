@@ -31,7 +31,7 @@ uint64_t workset_bytes(uint32_t nr_pages)
 }
 
 void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages,
-		  uint32_t fill_pct)
+		  uint32_t fill_pct, uint32_t delta_pct)
 {
 	uint32_t gen_bytes = (uint32_t)(workset_bytes(nr_pages) -
 					(uint64_t)nr_pages * PAGE_SIZE);
@@ -42,6 +42,11 @@ void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages,
 	ws->seq_words = FILL_WORDS - FILL_WORDS * fill_pct / 100;
 	if (ws->seq_words < REPEAT_WORDS)
 		ws->seq_words = REPEAT_WORDS;
+	ws->delta_words = FILL_WORDS * delta_pct / 100;
+	if (ws->delta_words < 1)
+		ws->delta_words = 1;
+	if (ws->delta_words > FILL_WORDS)
+		ws->delta_words = FILL_WORDS;
 	ws->max_gen = 0;
 	ws->writes = 0;
 }
@@ -73,6 +78,23 @@ static void write_page(const struct workset *ws, uint32_t *p, uint32_t idx,
 		fill[k] = fill[(k - ws->seq_words) % REPEAT_WORDS];
 }
 
+/*
+ * A later write with delta < 100 (and so fill=0: every fill word follows
+ * the sequence): the generation and the leading delta_words fill words.
+ * Words 0 and 1 never change; the rest keep generation 1.
+ */
+static void write_page_delta(const struct workset *ws, uint32_t *p,
+			     uint32_t idx, uint32_t gen)
+{
+	uint32_t *fill = p + FILL_FIRST;
+	uint32_t v = fill_seed(idx, gen);
+	uint32_t k;
+
+	p[2] = gen;
+	for (k = 0; k < ws->delta_words; k++, v += FILL_STEP)
+		fill[k] = v;
+}
+
 void workset_fill(struct workset *ws)
 {
 	for (uint32_t i = 0; i < ws->nr_pages; i++) {
@@ -86,8 +108,12 @@ void workset_fill(struct workset *ws)
 void workset_dirty(struct workset *ws, uint32_t idx)
 {
 	uint32_t gen = ws->gen[idx] + 1;
+	uint32_t *p = ws->pages + idx * WORDS_PER_PAGE;
 
-	write_page(ws, ws->pages + idx * WORDS_PER_PAGE, idx, gen);
+	if (ws->delta_words == FILL_WORDS)
+		write_page(ws, p, idx, gen);
+	else
+		write_page_delta(ws, p, idx, gen);
 	ws->gen[idx] = gen;
 	if (gen > ws->max_gen)
 		ws->max_gen = gen;
@@ -107,10 +133,19 @@ void workset_verify(const struct workset *ws, struct verify_result *res)
 		uint32_t gen = ws->gen[i];
 		uint32_t v0 = fill_seed(i, gen);
 		uint32_t diff = (p[0] ^ PAGE_MAGIC) | (p[1] ^ i) | (p[2] ^ gen);
+		uint32_t w = FILL_FIRST;
 
 		gen_sum += gen;
-		for (uint32_t w = FILL_FIRST; w < WORDS_PER_PAGE; w++)
+		/* the words the last write rewrote, at generation gen[i] ... */
+		for (; w < FILL_FIRST + ws->delta_words; w++)
 			diff |= p[w] ^ fill_word(ws, v0, w);
+		/* ... and with delta < 100 the rest, still at generation 1 */
+		if (w < WORDS_PER_PAGE) {
+			uint32_t v1 = fill_seed(i, 1);
+
+			for (; w < WORDS_PER_PAGE; w++)
+				diff |= p[w] ^ fill_word(ws, v1, w);
+		}
 		if (diff) {
 			if (!bad)
 				first_bad = i;

@@ -14,6 +14,7 @@ struct workset {
 	uint32_t *pages;	/* page i at pages + i * 1024 words */
 	uint32_t nr_pages;
 	uint32_t seq_words;	/* fill words that follow the sequence */
+	uint32_t delta_words;	/* leading fill words a later write rewrites */
 	uint32_t max_gen;	/* highest generation written so far */
 	uint64_t writes;	/* page writes since boot, initial fill included */
 };
@@ -24,12 +25,22 @@ uint64_t workset_bytes(uint32_t nr_pages);
  * fill_pct of each page's fill words repeat a 64-byte block (what an LZ
  * compressor such as QEMU's multifd zstd shrinks); the rest follow an
  * arithmetic sequence, which it cannot.  0 keeps every page incompressible.
+ *
+ * delta_pct (1..100) of each page's fill words, the leading ones, are what
+ * a write after the initial fill rewrites (with the generation word); the
+ * rest keep their generation-1 values, so a re-dirtied page differs from
+ * its last copy only there (what QEMU's xbzrle sends).  100 rewrites the
+ * whole page.  Below 100 it needs fill_pct == 0: the caller refuses the
+ * mix.
  */
 void workset_init(struct workset *ws, uint32_t base, uint32_t nr_pages,
-		  uint32_t fill_pct);
-/* Writes every page at generation 1. */
+		  uint32_t fill_pct, uint32_t delta_pct);
+/* Writes every page whole at generation 1. */
 void workset_fill(struct workset *ws);
-/* Rewrites page idx whole with the next generation. */
+/*
+ * Writes page idx at the next generation: the whole page, or with
+ * delta_pct < 100 the generation word and the first delta_words fill words.
+ */
 void workset_dirty(struct workset *ws, uint32_t idx);
 struct verify_result {
 	uint32_t bad;		/* pages whose content is wrong */

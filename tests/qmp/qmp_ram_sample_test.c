@@ -3,8 +3,10 @@
  * palm's estimate of non-zero guest RAM: the `info mtree -f` parser on
  * QEMU 7.2's own output and on malformed text, and the sample against a
  * full count of the same guest's RAM (every page read with pmemsave)
- * with palm's test guest, whose working set is known.  The QEMU part
- * skips when QEMU is missing.
+ * with palm's test guest, whose working set is known; the xbzrle
+ * encoded length by hand, the xbzrle estimate from a fake memory that
+ * changes between the two reads, and from the test guest rewriting a
+ * tenth of each page it writes.  The QEMU part skips when QEMU is missing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +195,226 @@ TEST(empty_sample_has_no_ratio)
 	EXPECT_EQ(0, qmp_ram_sample_zstd_bps(&s));
 }
 
+/* A page of bytes from a xorshift64 seeded with seed (not 0). */
+static void fill_random(unsigned char *p, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < 4096; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		p[i] = (unsigned char)seed;
+	}
+}
+
+/* new = old with bytes [from, to) changed (XOR with a non-zero byte). */
+static void change(const unsigned char *old, unsigned char *new, size_t from,
+		   size_t to)
+{
+	memcpy(new, old, 4096);
+	for (; from < to; from++)
+		new[from] ^= 0xa5;
+}
+
+TEST(xbzrle_encoded_len_by_hand)
+{
+	static unsigned char old[4096], new[4096];
+	size_t i;
+
+	fill_random(old, 0x1234567);
+	memcpy(new, old, sizeof(new));
+	EXPECT_EQ(0, qmp_xbzrle_encoded_len(old, new));
+
+	/* one byte: zero run (1 byte below 128, else 2), run 1, the byte */
+	change(old, new, 0, 1);
+	EXPECT_EQ(3, qmp_xbzrle_encoded_len(old, new));
+	change(old, new, 127, 128);
+	EXPECT_EQ(3, qmp_xbzrle_encoded_len(old, new));
+	change(old, new, 128, 129);
+	EXPECT_EQ(4, qmp_xbzrle_encoded_len(old, new));
+	/* the last byte: no zero run follows */
+	change(old, new, 4095, 4096);
+	EXPECT_EQ(4, qmp_xbzrle_encoded_len(old, new));
+
+	/* 400 bytes at 1848: 2 + 2 + 400 */
+	change(old, new, 1848, 2248);
+	EXPECT_EQ(404, qmp_xbzrle_encoded_len(old, new));
+	/* two runs: 1 + 1 + 10, then 1 + 1 + 5 */
+	change(old, new, 0, 10);
+	for (i = 20; i < 25; i++)
+		new[i] ^= 0x5a;
+	EXPECT_EQ(19, qmp_xbzrle_encoded_len(old, new));
+
+	/* every other byte: 3 bytes per 2 of the page */
+	memcpy(new, old, sizeof(new));
+	for (i = 0; i < 4096; i += 2)
+		new[i] ^= 0x01;
+	EXPECT_EQ(QMP_XBZRLE_OVERFLOW, qmp_xbzrle_encoded_len(old, new));
+
+	/* 4096 exactly is kept: zero run 3 (1), run 4093 (2), 4093 bytes */
+	change(old, new, 3, 4096);
+	EXPECT_EQ(4096, qmp_xbzrle_encoded_len(old, new));
+	change(old, new, 2, 4096);
+	EXPECT_EQ(QMP_XBZRLE_OVERFLOW, qmp_xbzrle_encoded_len(old, new));
+
+	/* every byte differs: 1 + 2 + 4096 */
+	change(old, new, 0, 4096);
+	EXPECT_EQ(QMP_XBZRLE_OVERFLOW, qmp_xbzrle_encoded_len(old, new));
+	/* another random page: its equal bytes only add runs */
+	fill_random(new, 0x7654321);
+	EXPECT_EQ(QMP_XBZRLE_OVERFLOW, qmp_xbzrle_encoded_len(old, new));
+}
+
+/*
+ * Guest memory made up page by page (random bytes, seeded by the page
+ * number), so a large map needs no buffer; after first_pass reads, pages
+ * whose number is a multiple of change_every come back with bytes
+ * [0, change_bytes) changed.
+ */
+struct gen_reader {
+	unsigned int reads;
+	unsigned int first_pass;
+	unsigned int change_every;	/* 0: memory never changes */
+	unsigned int change_bytes;
+	unsigned int fail_at;		/* the read that fails; 0: none */
+};
+
+static int gen_read(void *ctx, uint64_t addr, uint64_t len, unsigned char *buf)
+{
+	struct gen_reader *r = ctx;
+	uint64_t off, page;
+	unsigned char *p;
+	unsigned int i;
+
+	if (++r->reads == r->fail_at)
+		return -EIO;
+	for (off = 0; off < len; off += 4096) {
+		page = (addr + off) / 4096;
+		p = buf + off;
+		fill_random(p, page * 2 + 1);
+		if (r->reads <= r->first_pass || !r->change_every ||
+		    page % r->change_every)
+			continue;
+		for (i = 0; i < r->change_bytes; i++)
+			p[i] ^= 0xa5;
+	}
+	return 0;
+}
+
+static void gen_map(struct qmp_ram_map *m, uint64_t bytes)
+{
+	memset(m, 0, sizeof(*m));
+	m->n = 1;
+	m->r[0].size = bytes;
+	m->bytes = bytes;
+}
+
+TEST(xbzrle_from_a_second_read)
+{
+	/* 32 MiB: 64 chunks of 16 pages, all read twice */
+	struct gen_reader r = { .first_pass = 64, .change_every = 2,
+				.change_bytes = 410 };
+	struct qmp_ram_sample s;
+	struct qmp_ram_map m;
+	double ratio;
+
+	gen_map(&m, 32 << 20);
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, gen_read, &r, &s));
+	ASSERT_EQ(64, s.chunks);
+	EXPECT_EQ(128, r.reads);
+	EXPECT_EQ(1024, s.pages);
+	EXPECT_EQ(1024, s.nonzero_pages);
+	/* every other page: its first 10 % is zero run 0 (1), run 410 (2) */
+	EXPECT_EQ(512, s.xbzrle_pages);
+	EXPECT_EQ(512 * 4096, s.xbzrle_page_bytes);
+	EXPECT_EQ(512 * (1 + 2 + 410 + 3), s.xbzrle_wire_bytes);
+	ratio = qmp_ram_sample_xbzrle_ratio(&s);
+	TH_LOG("xbzrle %.3fx over %.6f s", ratio, s.xbzrle_interval_s);
+	EXPECT_GE(ratio, 4096.0 / 416 - 1e-9);
+	EXPECT_LE(ratio, 4096.0 / 416 + 1e-9);
+	EXPECT_GT(s.xbzrle_interval_s, 0);
+	EXPECT_EQ(32ull << 20, s.mapped_bytes);
+}
+
+TEST(xbzrle_whole_page_changes_gain_nothing)
+{
+	struct gen_reader r = { .first_pass = 64, .change_every = 1,
+				.change_bytes = 4096 };
+	struct qmp_ram_sample s;
+	struct qmp_ram_map m;
+
+	gen_map(&m, 32 << 20);
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, gen_read, &r, &s));
+	EXPECT_EQ(1024, s.xbzrle_pages);
+	/* every encoding overflows: each page goes whole */
+	EXPECT_EQ(1024 * 4096, s.xbzrle_wire_bytes);
+	EXPECT_EQ(1.0, qmp_ram_sample_xbzrle_ratio(&s));
+}
+
+TEST(xbzrle_idle_guest_has_no_estimate)
+{
+	struct gen_reader r = { .first_pass = 64 }, w = { .first_pass = 64,
+		.change_every = 1, .change_bytes = 410 };
+	struct qmp_ram_sample s, busy;
+	struct qmp_ram_map m;
+
+	gen_map(&m, 32 << 20);
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, gen_read, &r, &s));
+	EXPECT_EQ(128, r.reads);
+	EXPECT_EQ(0, s.xbzrle_pages);
+	EXPECT_EQ(0, s.xbzrle_page_bytes);
+	EXPECT_EQ(0, s.xbzrle_wire_bytes);
+	EXPECT_EQ(0, qmp_ram_sample_xbzrle_ratio(&s));
+	EXPECT_GT(s.xbzrle_interval_s, 0);
+	/* the second read changes nothing the first one measured */
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, gen_read, &w, &busy));
+	EXPECT_EQ(1024, busy.xbzrle_pages);
+	EXPECT_EQ(s.pages, busy.pages);
+	EXPECT_EQ(s.nonzero_pages, busy.nonzero_pages);
+	EXPECT_EQ(s.used_bytes, busy.used_bytes);
+	EXPECT_EQ(s.zstd_in_bytes, busy.zstd_in_bytes);
+	EXPECT_EQ(s.zstd_out_bytes, busy.zstd_out_bytes);
+}
+
+TEST(xbzrle_rereads_only_the_first_256_chunks)
+{
+	/* 1 GiB: 1024 chunks, 256 of them (4096 pages) read again */
+	struct gen_reader r = { .first_pass = 1024, .change_every = 1,
+				.change_bytes = 410 };
+	struct qmp_ram_sample s;
+	struct qmp_ram_map m;
+
+	gen_map(&m, 1ull << 30);
+	ASSERT_EQ(0, qmp_ram_sample_map(&m, gen_read, &r, &s));
+	ASSERT_EQ(1024, s.chunks);
+	EXPECT_EQ(1024 + QMP_RAM_XBZRLE_CHUNKS, r.reads);
+	EXPECT_EQ(1024 * 16, s.pages);
+	EXPECT_EQ(QMP_RAM_XBZRLE_CHUNKS * 16, s.xbzrle_pages);
+	EXPECT_EQ(QMP_RAM_XBZRLE_CHUNKS * 16 * 416, s.xbzrle_wire_bytes);
+}
+
+TEST(xbzrle_second_read_errors_propagate)
+{
+	struct gen_reader r = { .first_pass = 64, .change_every = 1,
+				.change_bytes = 410, .fail_at = 65 };
+	struct qmp_ram_sample s;
+	struct qmp_ram_map m;
+
+	gen_map(&m, 32 << 20);
+	EXPECT_EQ(-EIO, qmp_ram_sample_map(&m, gen_read, &r, &s));
+	EXPECT_EQ(65, r.reads);
+}
+
+TEST(empty_sample_has_no_xbzrle_ratio)
+{
+	struct qmp_ram_sample s = { 0 };
+
+	EXPECT_EQ(0, qmp_xbzrle_encoded_len((const unsigned char[4096]){ 0 },
+					    (const unsigned char[4096]){ 0 }));
+	EXPECT_EQ(0, qmp_ram_sample_xbzrle_ratio(&s));
+}
+
 FIXTURE(guest) {
 	struct qemu_proc vm;
 	struct qmp_client *mon;
@@ -315,3 +537,38 @@ TEST_F_TIMEOUT(guest, unreadable_dir_is_a_clear_error, 60)
 	EXPECT_EQ(0, s.chunks);
 }
 
+
+TEST_F_TIMEOUT(guest, xbzrle_of_a_guest_rewriting_a_tenth, 60)
+{
+	/*
+	 * delta=10: a write rewrites the generation (word 2) and the first
+	 * 102 of the 1021 fill words, 4-byte words from byte 8: an encoding
+	 * of about 1 + 1 + 1 (generation's low byte), 1 + 2 + 408, and a few
+	 * more runs where a fill byte happens to stay the same.
+	 */
+	struct qemu_opts o = { .mem = "128M",
+			       .append = "ws=16M rate=20 delta=10" };
+	struct qmp_ram_sample s;
+	struct qmp_client *mon;
+	char line[256], err[256] = "";
+	long off = 0;
+	double ratio;
+
+	ASSERT_EQ(0, qemu_start(&self->vm, &o));
+	ASSERT_EQ(0, qemu_wait_line(&self->vm, "ready", &off, line,
+				    sizeof(line), 30000));
+	mon = self->mon = qemu_monitor(&self->vm);
+	ASSERT_NE_NULL(mon);
+	ASSERT_EQ(0, qmp_ram_sample_used(mon, self->vm.dir, &s, err,
+					 sizeof(err)));
+	ratio = qmp_ram_sample_xbzrle_ratio(&s);
+	TH_LOG("xbzrle: %llu pages changed in %.3f s, %llu wire bytes, %.2fx",
+	       (unsigned long long)s.xbzrle_pages, s.xbzrle_interval_s,
+	       (unsigned long long)s.xbzrle_wire_bytes, ratio);
+	EXPECT_GT(s.xbzrle_interval_s, 0);
+	ASSERT_GT(s.xbzrle_pages, 0);
+	EXPECT_EQ(s.xbzrle_pages * 4096, s.xbzrle_page_bytes);
+	/* 4096 / (about 414 + 3 + a few runs); a page read mid-write, less */
+	EXPECT_GE(ratio, 8.5);
+	EXPECT_LE(ratio, 11.0);
+}

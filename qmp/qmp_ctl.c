@@ -693,7 +693,7 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 		      double t, struct qmp_ctl_action *a)
 {
 	const struct qmp_model_target *tg = &ctl->target;
-	double bw, cap_ms, need_ms, next, dirty_bps, trend;
+	double bw, cap_ms, need_ms, next, dirty_bps, trend, xbzrle_gain;
 	bool new_pass = false;
 
 	/* only pre-copy passes: the completion burst fills socket buffers */
@@ -777,6 +777,10 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 					    ctl->plan.compress ?
 					    bw / ctl->input.compress_ratio : bw,
 					    ctl->plan.compress);
+	/* from pass 2 QEMU's cache holds what is pending: it goes smaller */
+	xbzrle_gain = ctl->plan.xbzrle && ctl->passes_seen >= 2 ?
+		      qmp_model_xbzrle_limit_gain(ctl->input.xbzrle_ratio) : 1;
+	cap_ms *= xbzrle_gain;
 	/*
 	 * QEMU switches over once what is pending fits bandwidth x limit;
 	 * the pending data never exceeds what the last pass left (the
@@ -829,10 +833,11 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 	a->downtime_ms = (int64_t)ceil(need_ms);
 	ctl->downtime_ms = a->downtime_ms;
 	qmp_ctl_log(ctl, t, "downtime-limit", a->downtime_ms,
-		    "pass %d left %.2f MiB (next <= %.2f MiB) at %.1f Mbit/s measured = %.0f ms (+%.0f%% margin); allowed %.0f ms",
+		    "pass %d left %.2f MiB (next <= %.2f MiB) at %.1f Mbit/s measured = %.0f ms (+%.0f%% margin); allowed %.0f ms%s",
 		    ctl->passes_seen, ctl->pass_dirty[1] / 1048576,
 		    next / 1048576, bw * 8 / MB,
-		    next / bw * 1000, REMAINDER_MARGIN * 100, cap_ms);
+		    next / bw * 1000, REMAINDER_MARGIN * 100, cap_ms,
+		    xbzrle_gain > 1 ? " (whole pages: xbzrle sends them smaller)" : "");
 }
 
 void qmp_ctl_step(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,

@@ -367,6 +367,12 @@ static double pass_wire_bytes(const struct qmp_model_input *in, double rate,
 	return page_bytes * (hit / in->xbzrle_ratio + 1 - hit);
 }
 
+double qmp_model_xbzrle_limit_gain(double xbzrle_ratio)
+{
+	return xbzrle_ratio > 1 ?
+	       1 + (xbzrle_ratio - 1) * QMP_MODEL_XBZRLE_LIMIT_SHARE : 1;
+}
+
 int qmp_model_precopy(const struct qmp_model_coef *c,
 		      const struct qmp_model_input *in,
 		      struct qmp_model_pred *out)
@@ -396,8 +402,13 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		/* cached: what passes 1..k-1 sent, dirtied since pass 0 began */
 		stream = pass_wire_bytes(in, rate, k,
 					 t - prev_pass_s - c->setup_s, pending);
-		/* QEMU weighs pending pages whole against its measured rate */
-		if (pending <= limit_bytes) {
+		/*
+		 * QEMU weighs pending pages whole against its measured rate;
+		 * palm raises the limit by what xbzrle saves once the cache
+		 * holds what is pending (qmp_ctl does it as pass 2 starts)
+		 */
+		if (pending <= limit_bytes *
+			       (k >= 2 ? qmp_model_xbzrle_limit_gain(in->xbzrle_ratio) : 1)) {
 			out->converges = true;
 			out->passes = k + 1;
 			switch_over(c, in, b, stream, out);

@@ -137,6 +137,17 @@ double qmp_model_pause_overhead_ms(const struct qmp_model_coef *c,
 double qmp_model_pause_reserve_ms(const struct qmp_model_coef *c,
 				  double wire_bps, bool multifd);
 
+/*
+ * What QEMU's downtime limit may be multiplied by once what is pending
+ * goes as xbzrle differences (from the third pass, when the cache holds
+ * the working set): QEMU weighs pending pages whole, so a limit meant
+ * for the pause would never let a working set larger than it switch.
+ * palm counts on QMP_MODEL_XBZRLE_LIMIT_SHARE of the measured gain: the
+ * ratio comes from one sample of a few dozen to a few hundred pages.
+ */
+#define QMP_MODEL_XBZRLE_LIMIT_SHARE 0.7
+double qmp_model_xbzrle_limit_gain(double xbzrle_ratio);
+
 /* The service-level target of one migration. */
 struct qmp_model_target {
 	double max_pause_ms;		/* guest-observed pause */

@@ -280,7 +280,7 @@ static int xbzrle_reread(qmp_ram_read_fn *read, void *ctx,
 
 double qmp_ram_sample_xbzrle_ratio(const struct qmp_ram_sample *s)
 {
-	return s->xbzrle_wire_bytes ?
+	return s->xbzrle_pages >= QMP_RAM_XBZRLE_MIN_PAGES && s->xbzrle_wire_bytes ?
 	       (double)s->xbzrle_page_bytes / s->xbzrle_wire_bytes : 0;
 }
 

@@ -108,9 +108,11 @@ double qmp_ram_sample_zstd_bps(const struct qmp_ram_sample *s);
 
 /*
  * Page bytes per wire byte of the pages that changed between the two reads
- * (1: xbzrle gains nothing, every encoding overflowed); 0 when no page
- * changed: the guest wrote nothing in the interval, there is no estimate.
+ * (1: xbzrle gains nothing, every encoding overflowed); 0 when fewer than
+ * QMP_RAM_XBZRLE_MIN_PAGES changed: the guest wrote (nearly) nothing in
+ * the interval, and a ratio from a handful of pages says little.
  */
+#define QMP_RAM_XBZRLE_MIN_PAGES 8
 double qmp_ram_sample_xbzrle_ratio(const struct qmp_ram_sample *s);
 
 /* Reads len bytes of guest-physical memory at addr; 0 or a negative errno. */

@@ -9,6 +9,7 @@
  * tenth of each page it writes.  The QEMU part skips when QEMU is missing.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,15 @@ TEST(empty_sample_has_no_xbzrle_ratio)
 	EXPECT_EQ(0, qmp_xbzrle_encoded_len((const unsigned char[4096]){ 0 },
 					    (const unsigned char[4096]){ 0 }));
 	EXPECT_EQ(0, qmp_ram_sample_xbzrle_ratio(&s));
+	/* a handful of changed pages is no estimate */
+	s.xbzrle_pages = QMP_RAM_XBZRLE_MIN_PAGES - 1;
+	s.xbzrle_page_bytes = s.xbzrle_pages * 4096;
+	s.xbzrle_wire_bytes = s.xbzrle_pages * 416;
+	EXPECT_EQ(0, qmp_ram_sample_xbzrle_ratio(&s));
+	s.xbzrle_pages++;
+	s.xbzrle_page_bytes += 4096;
+	s.xbzrle_wire_bytes += 416;
+	EXPECT_LT(fabs(qmp_ram_sample_xbzrle_ratio(&s) - 4096.0 / 416), 1e-9);
 }
 
 FIXTURE(guest) {

@@ -779,7 +779,8 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 					    ctl->plan.compress);
 	/* from pass 2 QEMU's cache holds what is pending: it goes smaller */
 	xbzrle_gain = ctl->plan.xbzrle && ctl->passes_seen >= 2 ?
-		      qmp_model_xbzrle_limit_gain(ctl->input.xbzrle_ratio) : 1;
+		      qmp_model_xbzrle_limit_gain(&ctl->input,
+						  ctl->prev_pass_start_t) : 1;
 	cap_ms *= xbzrle_gain;
 	/*
 	 * QEMU switches over once what is pending fits bandwidth x limit;

@@ -348,29 +348,24 @@ static double first_pass_bytes(const struct qmp_model_coef *c,
 	       (in->ram_bytes - in->used_bytes) / PAGE_BYTES * c->zero_page_bytes;
 }
 
-/*
- * Wire bytes of a pass that re-sends page_bytes.  With xbzrle, QEMU
- * caches what it sends from the second pass (k = 1) on, so from the
- * third a page goes as its difference if a pass since the first sent
- * it: for a uniform working set, with the share of it dirtied between
- * the start of the first pass and the start of the last (cached_s).
- */
-static double pass_wire_bytes(const struct qmp_model_input *in, double rate,
-			      int k, double cached_s, double page_bytes)
+double qmp_model_xbzrle_pass_ratio(const struct qmp_model_input *in,
+				   double cached_s)
 {
-	double hit;
+	double rate = in->dirty_bps * (1 - in->throttle), hit;
 
-	if (!(in->xbzrle_ratio > 1) || k < 2)
-		return page_bytes;
+	if (!(in->xbzrle_ratio > 1))
+		return 1;
 	hit = in->ws_bytes > 0 ?
-	      qmp_model_dirtied(in->ws_bytes, rate, cached_s) / in->ws_bytes : 1;
-	return page_bytes * (hit / in->xbzrle_ratio + 1 - hit);
+	      qmp_model_dirtied(in->ws_bytes, rate, fmax(cached_s, 0)) /
+	      in->ws_bytes : 1;
+	return 1 / (hit / in->xbzrle_ratio + 1 - hit);
 }
 
-double qmp_model_xbzrle_limit_gain(double xbzrle_ratio)
+double qmp_model_xbzrle_limit_gain(const struct qmp_model_input *in,
+				   double cached_s)
 {
-	return xbzrle_ratio > 1 ?
-	       1 + (xbzrle_ratio - 1) * QMP_MODEL_XBZRLE_LIMIT_SHARE : 1;
+	return 1 + (qmp_model_xbzrle_pass_ratio(in, cached_s) - 1) *
+		   QMP_MODEL_XBZRLE_LIMIT_SHARE;
 }
 
 int qmp_model_precopy(const struct qmp_model_coef *c,
@@ -379,6 +374,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 {
 	double per_byte = 1 + c->page_overhead_bytes / PAGE_BYTES;
 	double b, rate, limit_bytes, t, bytes, prev_pass_s, pending = 0, stream = 0;
+	double cached_s;
 	int max = in->max_passes > 0 ? in->max_passes : DEFAULT_MAX_PASSES;
 	int k;
 
@@ -399,16 +395,18 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		pending = qmp_model_dirtied(in->ws_bytes, rate,
 					    prev_pass_s + c->pass_overhead_s) *
 			  per_byte;
-		/* cached: what passes 1..k-1 sent, dirtied since pass 0 began */
-		stream = pass_wire_bytes(in, rate, k,
-					 t - prev_pass_s - c->setup_s, pending);
 		/*
-		 * QEMU weighs pending pages whole against its measured rate;
-		 * palm raises the limit by what xbzrle saves once the cache
-		 * holds what is pending (qmp_ctl does it as pass 2 starts)
+		 * With xbzrle QEMU caches from pass 1, so from pass 2 what
+		 * passes 1..k-1 sent (dirtied since pass 0 began) goes as its
+		 * difference.  QEMU weighs pending pages whole against its
+		 * measured rate; palm raises the limit by what xbzrle saves
+		 * (qmp_ctl does it pass by pass).
 		 */
+		cached_s = t - prev_pass_s - c->setup_s;
+		stream = k >= 2 ? pending / qmp_model_xbzrle_pass_ratio(in, cached_s) :
+				  pending;
 		if (pending <= limit_bytes *
-			       (k >= 2 ? qmp_model_xbzrle_limit_gain(in->xbzrle_ratio) : 1)) {
+			       (k >= 2 ? qmp_model_xbzrle_limit_gain(in, cached_s) : 1)) {
 			out->converges = true;
 			out->passes = k + 1;
 			switch_over(c, in, b, stream, out);

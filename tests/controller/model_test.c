@@ -485,7 +485,8 @@ TEST(xbzrle_sends_re_dirtied_pages_as_differences_from_the_third_pass)
 	EXPECT_GE(x.passes, 3);
 	EXPECT_GT(x.steady_dirty_bytes, x.goodput_bps * in.downtime_limit_ms / 1000);
 	EXPECT_LE(x.steady_dirty_bytes, x.goodput_bps * in.downtime_limit_ms / 1000 *
-					qmp_model_xbzrle_limit_gain(in.xbzrle_ratio));
+					(1 + (in.xbzrle_ratio - 1) *
+					     QMP_MODEL_XBZRLE_LIMIT_SHARE));
 	EXPECT_LT(x.downtime_ms, c.downtime_fixed_ms +
 				 x.steady_dirty_bytes / x.goodput_bps * 1000 / 5);
 	/* and the pause stays within what the limit was meant for */

@@ -200,6 +200,15 @@ json_t *migrate_report_json(const struct migrate_args *a,
 		return NULL;
 	json_object_set_new(rep, "backend",
 			    json_string(a->libvirt ? "libvirt" : "qmp"));
+	/* what QEMU sent as differences: the check on palm's xbzrle plan */
+	if (i->has_xbzrle)
+		json_object_set_new(rep, "xbzrle",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}",
+					      "cache_bytes", (json_int_t)i->xbzrle_cache_size,
+					      "pages", (json_int_t)i->xbzrle_pages,
+					      "bytes", (json_int_t)i->xbzrle_bytes,
+					      "cache_misses", (json_int_t)i->xbzrle_cache_miss,
+					      "overflows", (json_int_t)i->xbzrle_overflow));
 	json_object_set_new(rep, "source",
 			    json_pack("{s:s, s:b, s:b}", "status", r->src_status,
 				      "running", r->src_running,

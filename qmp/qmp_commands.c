@@ -158,6 +158,17 @@ static const struct {
 static const struct {
 	const char *key;
 	size_t off;
+} mi_xbzrle_fields[] = {
+	{ "cache-size", MI_FIELD(xbzrle_cache_size) },
+	{ "bytes", MI_FIELD(xbzrle_bytes) },
+	{ "pages", MI_FIELD(xbzrle_pages) },
+	{ "cache-miss", MI_FIELD(xbzrle_cache_miss) },
+	{ "overflow", MI_FIELD(xbzrle_overflow) },
+};
+
+static const struct {
+	const char *key;
+	size_t off;
 } mi_time_fields[] = {
 	{ "total-time", MI_FIELD(total_time_ms) },
 	{ "downtime", MI_FIELD(downtime_ms) },
@@ -170,7 +181,7 @@ int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 {
 	struct dec d = { "query-migrate", err, errlen };
 	struct qmp_migrate_info mi = { .status = "none" };
-	const json_t *ram;
+	const json_t *ram, *xbzrle;
 	size_t i;
 	int r;
 
@@ -213,6 +224,30 @@ int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 		r = dec_rate(&d, ram, "mbps", &mi.ram_mbps);
 		if (r < 0)
 			goto out;
+	}
+	xbzrle = json_object_get(ret, "xbzrle-cache");
+	if (xbzrle) {
+		d.what = "query-migrate";
+		r = dec_object(&d, xbzrle, "\"xbzrle-cache\"");
+		if (r)
+			goto out;
+		mi.has_xbzrle = true;
+		d.what = "query-migrate: xbzrle-cache";
+		for (i = 0; i < sizeof(mi_xbzrle_fields) / sizeof(mi_xbzrle_fields[0]); i++) {
+			r = dec_u64(&d, xbzrle, mi_xbzrle_fields[i].key, true,
+				    (uint64_t *)((char *)&mi + mi_xbzrle_fields[i].off));
+			if (r < 0)
+				goto out;
+		}
+		r = dec_rate(&d, xbzrle, "cache-miss-rate",
+			     &mi.xbzrle_cache_miss_rate);
+		if (r < 0)
+			goto out;
+		if (mi.xbzrle_cache_miss_rate > 1) {
+			r = dec_fail(&d, -EPROTO, "\"cache-miss-rate\" = %g is above 1",
+				     mi.xbzrle_cache_miss_rate);
+			goto out;
+		}
 	}
 	*out = mi;
 	r = 0;

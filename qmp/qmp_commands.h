@@ -46,6 +46,11 @@ struct qmp_migrate_info {
 		 ram_page_size, ram_multifd_bytes, ram_postcopy_requests;
 	double ram_mbps;
 	int64_t cpu_throttle_percentage;
+	/* "xbzrle-cache", while xbzrle is on: pages sent as differences */
+	bool has_xbzrle;
+	uint64_t xbzrle_cache_size, xbzrle_bytes, xbzrle_pages,
+		 xbzrle_cache_miss, xbzrle_overflow;
+	double xbzrle_cache_miss_rate;	/* 0..1, over QEMU's last period */
 	char error_desc[256];	/* truncated if longer */
 };
 int qmp_query_migrate(struct qmp_client *c, struct qmp_migrate_info *out);

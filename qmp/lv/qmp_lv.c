@@ -150,6 +150,11 @@ int qmp_lv_job_decode(int job_type, const void *params, int nparams,
 		{ VIR_DOMAIN_JOB_MEMORY_ITERATION, &out->ram_dirty_sync_count, NULL },
 		{ VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &out->ram_page_size, NULL },
 		{ VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, &out->ram_postcopy_requests, NULL },
+		{ VIR_DOMAIN_JOB_COMPRESSION_CACHE, &out->xbzrle_cache_size, NULL },
+		{ VIR_DOMAIN_JOB_COMPRESSION_BYTES, &out->xbzrle_bytes, NULL },
+		{ VIR_DOMAIN_JOB_COMPRESSION_PAGES, &out->xbzrle_pages, NULL },
+		{ VIR_DOMAIN_JOB_COMPRESSION_CACHE_MISSES, &out->xbzrle_cache_miss, NULL },
+		{ VIR_DOMAIN_JOB_COMPRESSION_OVERFLOW, &out->xbzrle_overflow, NULL },
 	};
 	size_t k;
 
@@ -205,6 +210,10 @@ int qmp_lv_job_decode(int job_type, const void *params, int nparams,
 	/* query-migrate has RAM figures once the first pass has begun */
 	out->has_ram = virTypedParamsGetULLong(p, nparams,
 					       VIR_DOMAIN_JOB_MEMORY_TOTAL, &v) > 0;
+	/* libvirt reports xbzrle's cache as query-migrate's xbzrle-cache */
+	out->has_xbzrle = virTypedParamsGetULLong(p, nparams,
+						  VIR_DOMAIN_JOB_COMPRESSION_CACHE,
+						  &v) > 0;
 	return 0;
 }
 

@@ -332,6 +332,12 @@ TEST_F_TIMEOUT(ctl, guest_rewriting_a_tenth_of_its_pages_moves_with_xbzrle, 120)
 	EXPECT_GT(report_num(pred, "input", "xbzrle_ratio"), 3);
 	EXPECT_TRUE(json_is_true(json_object_get(pred, "xbzrle")));
 	EXPECT_EQ(1, decisions(rep, "xbzrle"));
+	/* and QEMU did send pages as differences */
+	TH_LOG("QEMU: %.0f pages as %.1f MB of differences, %.0f cache misses",
+	       report_num(rep, "xbzrle", "pages"),
+	       report_num(rep, "xbzrle", "bytes") / 1e6,
+	       report_num(rep, "xbzrle", "cache_misses"));
+	EXPECT_GT(report_num(rep, "xbzrle", "pages"), 1000);
 	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
 	EXPECT_FALSE(json_is_true(json_object_get(rep, "postcopy")));
 	EXPECT_LT(report_num(rep, "guest", "pause_ms"), 300);

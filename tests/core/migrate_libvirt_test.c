@@ -303,6 +303,10 @@ TEST_F_TIMEOUT(lv, palm_moves_a_rewriting_libvirt_guest_with_xbzrle, 180)
 	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "prediction"),
 						 "xbzrle")));
 	EXPECT_GE(MAX_PAUSE_MS, report_num(rep, "guest", "pause_ms"));
+	TH_LOG("QEMU via libvirt: %.0f pages as %.1f MB of differences",
+	       report_num(rep, "xbzrle", "pages"),
+	       report_num(rep, "xbzrle", "bytes") / 1e6);
+	EXPECT_GT(report_num(rep, "xbzrle", "pages"), 1000);
 	EXPECT_EQ(0, dst_verifies(self->dst_uri, self->name, self->dst_log));
 	json_decref(rep);
 }

@@ -93,6 +93,33 @@ TEST(migrate_info_completed)
 	EXPECT_GT(mi.ram_mbps, 715.0);
 }
 
+/* xbzrle-cache as qapi/migration.json's XBZRLECacheStats lays it out */
+TEST(migrate_info_xbzrle_cache)
+{
+	struct qmp_migrate_info mi;
+	json_t *j = load("{\"status\": \"active\", \"xbzrle-cache\": {"
+			 "\"cache-size\": 33554432, \"bytes\": 1748226, "
+			 "\"pages\": 4096, \"cache-miss\": 2048, "
+			 "\"cache-miss-rate\": 0.25, \"encoding-rate\": 9.6, "
+			 "\"overflow\": 3}}");
+
+	ASSERT_EQ(0, qmp_decode_migrate_info(j, &mi, NULL, 0));
+	json_decref(j);
+	EXPECT_TRUE(mi.has_xbzrle);
+	EXPECT_FALSE(mi.has_ram);
+	EXPECT_EQ(33554432ULL, (unsigned long long)mi.xbzrle_cache_size);
+	EXPECT_EQ(1748226ULL, (unsigned long long)mi.xbzrle_bytes);
+	EXPECT_EQ(4096ULL, (unsigned long long)mi.xbzrle_pages);
+	EXPECT_EQ(2048ULL, (unsigned long long)mi.xbzrle_cache_miss);
+	EXPECT_EQ(3ULL, (unsigned long long)mi.xbzrle_overflow);
+	EXPECT_EQ(0.25, mi.xbzrle_cache_miss_rate);
+	/* without xbzrle there is no such object */
+	j = load(qm_active);
+	ASSERT_EQ(0, qmp_decode_migrate_info(j, &mi, NULL, 0));
+	json_decref(j);
+	EXPECT_FALSE(mi.has_xbzrle);
+}
+
 /* QEMU 7.2 answers {} before the first migration. */
 TEST(migrate_info_idle_is_none)
 {
@@ -222,6 +249,22 @@ FIXTURE_VARIANT_ADD(bad_migrate, ram_page_size_bool) {
 	.reply = "{\"status\": \"active\", \"ram\": {\"transferred\": 1, "
 		 "\"remaining\": 2, \"total\": 3, \"page-size\": true}}",
 	.why = "\"page-size\" is a boolean",
+};
+
+FIXTURE_VARIANT_ADD(bad_migrate, xbzrle_not_an_object) {
+	.reply = "{\"status\": \"active\", \"xbzrle-cache\": 3}",
+	.why = "\"xbzrle-cache\" is an integer",
+};
+FIXTURE_VARIANT_ADD(bad_migrate, xbzrle_pages_missing) {
+	.reply = "{\"status\": \"active\", \"xbzrle-cache\": {\"cache-size\": 1, "
+		 "\"bytes\": 2, \"cache-miss\": 3, \"overflow\": 0}}",
+	.why = "\"pages\"",
+};
+FIXTURE_VARIANT_ADD(bad_migrate, xbzrle_miss_rate_above_one) {
+	.reply = "{\"status\": \"active\", \"xbzrle-cache\": {\"cache-size\": 1, "
+		 "\"bytes\": 2, \"pages\": 1, \"cache-miss\": 3, \"overflow\": 0, "
+		 "\"cache-miss-rate\": 1.5}}",
+	.why = "above 1",
 };
 
 TEST_F(bad_migrate, is_a_protocol_error)

@@ -243,6 +243,10 @@ int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 			     &mi.xbzrle_cache_miss_rate);
 		if (r < 0)
 			goto out;
+		r = dec_rate(&d, xbzrle, "encoding-rate",
+			     &mi.xbzrle_encoding_rate);
+		if (r < 0)
+			goto out;
 		if (mi.xbzrle_cache_miss_rate > 1) {
 			r = dec_fail(&d, -EPROTO, "\"cache-miss-rate\" = %g is above 1",
 				     mi.xbzrle_cache_miss_rate);

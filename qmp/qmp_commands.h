@@ -51,6 +51,7 @@ struct qmp_migrate_info {
 	uint64_t xbzrle_cache_size, xbzrle_bytes, xbzrle_pages,
 		 xbzrle_cache_miss, xbzrle_overflow;
 	double xbzrle_cache_miss_rate;	/* 0..1, over QEMU's last period */
+	double xbzrle_encoding_rate;	/* page bytes per encoded byte, then; 0: none */
 	char error_desc[256];	/* truncated if longer */
 };
 int qmp_query_migrate(struct qmp_client *c, struct qmp_migrate_info *out);

@@ -689,6 +689,28 @@ static bool too_slow(struct qmp_ctl *ctl, double t, double bw)
 	return true;
 }
 
+/*
+ * The limit's xbzrle gain (qmp_model_xbzrle_limit_gain) for what is
+ * pending now: as predicted from the plan's working set and rate, or as
+ * QEMU measured it over its last period (hit share 1 - cache-miss-rate,
+ * at its encoding rate) when that is lower.  A period without xbzrle
+ * pages reads as no misses, so the measurement may only lower the gain.
+ */
+static double xbzrle_limit_gain(const struct qmp_ctl *ctl,
+				const struct qmp_migrate_info *info)
+{
+	double gain = qmp_model_xbzrle_limit_gain(&ctl->input,
+						  ctl->prev_pass_start_t);
+	double hit, ratio;
+
+	if (info->has_xbzrle && info->xbzrle_encoding_rate > 1) {
+		hit = 1 - info->xbzrle_cache_miss_rate;
+		ratio = 1 / (hit / info->xbzrle_encoding_rate + 1 - hit);
+		gain = fmin(gain, 1 + (ratio - 1) * QMP_MODEL_XBZRLE_LIMIT_SHARE);
+	}
+	return gain;
+}
+
 static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 		      double t, struct qmp_ctl_action *a)
 {
@@ -779,8 +801,7 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 					    ctl->plan.compress);
 	/* from pass 2 QEMU's cache holds what is pending: it goes smaller */
 	xbzrle_gain = ctl->plan.xbzrle && ctl->passes_seen >= 2 ?
-		      qmp_model_xbzrle_limit_gain(&ctl->input,
-						  ctl->prev_pass_start_t) : 1;
+		      xbzrle_limit_gain(ctl, info) : 1;
 	cap_ms *= xbzrle_gain;
 	/*
 	 * QEMU switches over once what is pending fits bandwidth x limit;

@@ -605,6 +605,57 @@ TEST(palm_turns_xbzrle_on_where_rewritten_pages_differ_little)
  * pause target, and QEMU's default bandwidth cap (32 MiB/s in 7.2)
  * lifted; with the link known, the cap is the link's goodput.
  */
+/* 8 MiB rewritten at 40 MB/s over 100 Mbit/s: only xbzrle moves it */
+static void plan_xbzrle(struct th_run *_run, struct qmp_ctl *ctl,
+			struct qmp_ctl_setup *s)
+{
+	struct qmp_ctl_caps caps = { .nvcpu = 1, .xbzrle = true };
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 12 * MIB,
+		.ws_bytes = 8 * MIB, .dirty_bps = 40e6, .link_bps = 100e6 / 8,
+		.xbzrle_ratio = 9,
+	};
+	struct qmp_model_target t = target300;
+	struct qmp_model_coef c;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(ctl, QMP_CTL_PALM, &c, &t);
+	ASSERT_EQ(0, qmp_ctl_plan(ctl, &in, &caps, s));
+	ASSERT_TRUE(ctl->plan.xbzrle);
+}
+
+/*
+ * Four passes that each leave the whole 8 MiB, at 10 MB/s; xbzrle's
+ * statistics as in info.  The last limit set in each pass, 0 if none.
+ */
+static void run_whole_passes(struct th_run *_run, struct qmp_ctl *ctl,
+			     struct qmp_migrate_info info, int64_t limit[4])
+{
+	struct qmp_ctl_action act;
+	uint64_t sent = 0;
+	double tt = 0;
+	int pass, k;
+
+	snprintf(info.status, sizeof(info.status), "active");
+	info.ram_page_size = 4096;
+	info.has_ram = true;
+	for (pass = 1; pass <= 4; pass++) {
+		limit[pass - 1] = 0;
+		info.ram_dirty_sync_count = pass;
+		for (k = 0; k < 8; k++) {
+			info.ram_remaining = (uint64_t)((8 - k) * 1048576);
+			sent += 1000000;
+			info.ram_transferred = sent;
+			tt += 0.1;
+			qmp_ctl_step(ctl, &info, tt, &act);
+			ASSERT_FALSE(act.cancel);
+			if (act.set_downtime)
+				limit[pass - 1] = act.downtime_ms;
+		}
+	}
+	dump_log(ctl);
+}
+
 /*
  * QEMU weighs pending pages whole; from pass 2, when its xbzrle cache
  * holds them, palm lets the limit grow by the gain, and not before: in
@@ -613,52 +664,44 @@ TEST(palm_turns_xbzrle_on_where_rewritten_pages_differ_little)
 TEST(xbzrle_raises_the_limit_only_once_the_cache_holds_the_pages)
 {
 	static struct qmp_ctl ctl;
-	struct qmp_ctl_caps caps = { .nvcpu = 1, .xbzrle = true };
-	struct qmp_model_target t = target300;
-	struct qmp_model_input in = {
-		.ram_bytes = 128 * MIB, .used_bytes = 12 * MIB,
-		.ws_bytes = 8 * MIB, .dirty_bps = 40e6, .link_bps = 100e6 / 8,
-		.xbzrle_ratio = 9,
-	};
-	struct qmp_migrate_info info;
-	struct qmp_ctl_action act;
-	struct qmp_model_coef c;
+	struct qmp_migrate_info info = { .has_xbzrle = false };
 	struct qmp_ctl_setup s;
-	int64_t limit_in_pass[4] = { 0 };
-	double tt = 0;
-	uint64_t sent = 0;
-	int pass, k;
+	int64_t limit[4];
 
-	qmp_model_coef_defaults(&c);
-	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
-	ASSERT_EQ(0, qmp_ctl_plan(&ctl, &in, &caps, &s));
-	ASSERT_TRUE(ctl.plan.xbzrle);
-	memset(&info, 0, sizeof(info));
-	snprintf(info.status, sizeof(info.status), "active");
-	info.ram_page_size = 4096;
-	info.has_ram = true;
-	/* the whole 8 MiB left after every pass, at 10 MB/s */
-	for (pass = 1; pass <= 4; pass++) {
-		info.ram_dirty_sync_count = pass;
-		for (k = 0; k < 8; k++) {
-			info.ram_remaining = (uint64_t)((8 - k) * 1048576);
-			sent += 1000000;
-			info.ram_transferred = sent;
-			tt += 0.1;
-			qmp_ctl_step(&ctl, &info, tt, &act);
-			ASSERT_FALSE(act.cancel);
-			if (act.set_downtime)
-				limit_in_pass[pass - 1] = act.downtime_ms;
-		}
-	}
-	dump_log(&ctl);
+	plan_xbzrle(_run, &ctl, &s);
+	run_whole_passes(_run, &ctl, info, limit);
 	/* before pass 2 (nothing set, or at most the pause's 275 ms) */
 	EXPECT_GE(275, s.downtime_ms);
-	EXPECT_GE(275, limit_in_pass[0]);
-	EXPECT_GE(275, limit_in_pass[1]);
+	EXPECT_GE(275, limit[0]);
+	EXPECT_GE(275, limit[1]);
 	/* pass 2: what 8 MiB need at 10 MB/s, within 275 ms x the gain */
-	EXPECT_LT(800, limit_in_pass[2]);
-	EXPECT_GE(275 * (1 + 8 * QMP_MODEL_XBZRLE_LIMIT_SHARE), limit_in_pass[2]);
+	EXPECT_LT(800, limit[2]);
+	EXPECT_GE(275 * (1 + 8 * QMP_MODEL_XBZRLE_LIMIT_SHARE), limit[2]);
+}
+
+/* QEMU's own count of cache misses can only lower the gain */
+TEST(xbzrle_gain_follows_qemus_cache_misses_when_they_are_worse)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_migrate_info info = {
+		.has_xbzrle = true, .xbzrle_cache_miss_rate = 0.5,
+		.xbzrle_encoding_rate = 9,
+	};
+	struct qmp_ctl_setup s;
+	int64_t limit[4];
+	/* half the pages whole: 1 / (0.5 / 9 + 0.5) = 1.8x */
+	double gain = 1 + (1 / (0.5 / 9 + 0.5) - 1) * QMP_MODEL_XBZRLE_LIMIT_SHARE;
+
+	plan_xbzrle(_run, &ctl, &s);
+	run_whole_passes(_run, &ctl, info, limit);
+	EXPECT_LT(300, limit[2]);
+	EXPECT_GE(275 * gain + 1, limit[2]);
+	/* a period without misses is no better than predicted */
+	info.xbzrle_cache_miss_rate = 0;
+	info.xbzrle_encoding_rate = 50;
+	plan_xbzrle(_run, &ctl, &s);
+	run_whole_passes(_run, &ctl, info, limit);
+	EXPECT_GE(275 * (1 + 8 * QMP_MODEL_XBZRLE_LIMIT_SHARE), limit[2]);
 }
 
 TEST(palm_lifts_qemus_bandwidth_cap_when_the_link_is_unknown)

@@ -113,6 +113,7 @@ TEST(migrate_info_xbzrle_cache)
 	EXPECT_EQ(2048ULL, (unsigned long long)mi.xbzrle_cache_miss);
 	EXPECT_EQ(3ULL, (unsigned long long)mi.xbzrle_overflow);
 	EXPECT_EQ(0.25, mi.xbzrle_cache_miss_rate);
+	EXPECT_EQ(9.6, mi.xbzrle_encoding_rate);
 	/* without xbzrle there is no such object */
 	j = load(qm_active);
 	ASSERT_EQ(0, qmp_decode_migrate_info(j, &mi, NULL, 0));

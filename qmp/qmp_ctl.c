@@ -699,15 +699,14 @@ static bool too_slow(struct qmp_ctl *ctl, double t, double bw)
 static double xbzrle_limit_gain(const struct qmp_ctl *ctl,
 				const struct qmp_migrate_info *info)
 {
-	double gain = qmp_model_xbzrle_limit_gain(&ctl->input,
-						  ctl->prev_pass_start_t);
-	double hit, ratio;
+	double gain = qmp_model_xbzrle_limit_gain(
+		qmp_model_xbzrle_hit(&ctl->input, ctl->prev_pass_start_t),
+		ctl->input.xbzrle_ratio);
 
-	if (info->has_xbzrle && info->xbzrle_encoding_rate > 1) {
-		hit = 1 - info->xbzrle_cache_miss_rate;
-		ratio = 1 / (hit / info->xbzrle_encoding_rate + 1 - hit);
-		gain = fmin(gain, 1 + (ratio - 1) * QMP_MODEL_XBZRLE_LIMIT_SHARE);
-	}
+	if (info->has_xbzrle && info->xbzrle_encoding_rate > 1)
+		gain = fmin(gain, qmp_model_xbzrle_limit_gain(
+				  1 - info->xbzrle_cache_miss_rate,
+				  info->xbzrle_encoding_rate));
 	return gain;
 }
 

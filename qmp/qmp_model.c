@@ -348,23 +348,28 @@ static double first_pass_bytes(const struct qmp_model_coef *c,
 	       (in->ram_bytes - in->used_bytes) / PAGE_BYTES * c->zero_page_bytes;
 }
 
-double qmp_model_xbzrle_pass_ratio(const struct qmp_model_input *in,
-				   double cached_s)
+double qmp_model_xbzrle_hit(const struct qmp_model_input *in, double cached_s)
 {
-	double rate = in->dirty_bps * (1 - in->throttle), hit;
+	double rate = in->dirty_bps * (1 - in->throttle);
 
 	if (!(in->xbzrle_ratio > 1))
-		return 1;
-	hit = in->ws_bytes > 0 ?
-	      qmp_model_dirtied(in->ws_bytes, rate, fmax(cached_s, 0)) /
-	      in->ws_bytes : 1;
-	return 1 / (hit / in->xbzrle_ratio + 1 - hit);
+		return 0;
+	return in->ws_bytes > 0 ?
+	       qmp_model_dirtied(in->ws_bytes, rate, fmax(cached_s, 0)) /
+	       in->ws_bytes : 1;
 }
 
-double qmp_model_xbzrle_limit_gain(const struct qmp_model_input *in,
-				   double cached_s)
+/* Page bytes per wire byte of a pass: the cached share goes smaller. */
+static double xbzrle_pass_ratio(double hit, double xbzrle_ratio)
 {
-	return 1 + (qmp_model_xbzrle_pass_ratio(in, cached_s) - 1) *
+	if (!(xbzrle_ratio > 1))
+		return 1;
+	return 1 / (hit / xbzrle_ratio + 1 - hit);
+}
+
+double qmp_model_xbzrle_limit_gain(double hit, double xbzrle_ratio)
+{
+	return 1 + (xbzrle_pass_ratio(hit, xbzrle_ratio) - 1) *
 		   QMP_MODEL_XBZRLE_LIMIT_SHARE;
 }
 
@@ -374,7 +379,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 {
 	double per_byte = 1 + c->page_overhead_bytes / PAGE_BYTES;
 	double b, rate, limit_bytes, t, bytes, prev_pass_s, pending = 0, stream = 0;
-	double cached_s;
+	double hit;
 	int max = in->max_passes > 0 ? in->max_passes : DEFAULT_MAX_PASSES;
 	int k;
 
@@ -402,11 +407,10 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		 * measured rate; palm raises the limit by what xbzrle saves
 		 * (qmp_ctl does it pass by pass).
 		 */
-		cached_s = t - prev_pass_s - c->setup_s;
-		stream = k >= 2 ? pending / qmp_model_xbzrle_pass_ratio(in, cached_s) :
-				  pending;
+		hit = k >= 2 ? qmp_model_xbzrle_hit(in, t - prev_pass_s - c->setup_s) : 0;
+		stream = pending / xbzrle_pass_ratio(hit, in->xbzrle_ratio);
 		if (pending <= limit_bytes *
-			       (k >= 2 ? qmp_model_xbzrle_limit_gain(in, cached_s) : 1)) {
+			       qmp_model_xbzrle_limit_gain(hit, in->xbzrle_ratio)) {
 			out->converges = true;
 			out->passes = k + 1;
 			switch_over(c, in, b, stream, out);

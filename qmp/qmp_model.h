@@ -138,24 +138,23 @@ double qmp_model_pause_reserve_ms(const struct qmp_model_coef *c,
 				  double wire_bps, bool multifd);
 
 /*
- * Page bytes per wire byte of a pass from the third on, with xbzrle:
- * the share of the working set cached (dirtied in the cached_s seconds
- * from the start of the first pass to the start of the last one, which
- * sent them) goes in->xbzrle_ratio smaller, the rest whole.  1 without.
+ * With xbzrle, the share of a pass's pages (from the third pass on) that
+ * QEMU's cache holds: for a uniform working set, the share dirtied in
+ * the cached_s seconds from the start of the first pass to the start of
+ * the last one, which sent them.  0 without xbzrle.
  */
-double qmp_model_xbzrle_pass_ratio(const struct qmp_model_input *in,
-				   double cached_s);
+double qmp_model_xbzrle_hit(const struct qmp_model_input *in, double cached_s);
 
 /*
- * What QEMU's downtime limit may be multiplied by in such a pass: QEMU
- * weighs pending pages whole, so a limit meant for the pause would never
- * let a working set larger than it switch.  palm counts on
- * QMP_MODEL_XBZRLE_LIMIT_SHARE of the pass's gain: the ratio comes from
- * one sample of a few dozen to a few hundred pages.
+ * What QEMU's downtime limit may be multiplied by for a pass whose
+ * pages are a hit share cached and go xbzrle_ratio smaller (the rest
+ * whole): QEMU weighs pending pages whole, so a limit meant for the
+ * pause would never let a working set larger than it switch.  palm
+ * counts on QMP_MODEL_XBZRLE_LIMIT_SHARE of the pass's gain: the ratio
+ * comes from one sample of a few dozen to a few hundred pages.
  */
 #define QMP_MODEL_XBZRLE_LIMIT_SHARE 0.7
-double qmp_model_xbzrle_limit_gain(const struct qmp_model_input *in,
-				   double cached_s);
+double qmp_model_xbzrle_limit_gain(double hit, double xbzrle_ratio);
 
 /* The service-level target of one migration. */
 struct qmp_model_target {

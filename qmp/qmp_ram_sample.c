@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "qmp/qmp_clock.h"
 #include "qmp/qmp_commands.h"
 
 #define PAGE_BYTES	4096u
@@ -197,14 +198,6 @@ double qmp_ram_sample_zstd_ratio(const struct qmp_ram_sample *s)
 				   0;
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Bytes of n as ULEB128: 7 bits a byte. */
 static size_t uleb128_len(size_t n)
 {
@@ -322,7 +315,7 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		ret = -ENOMEM;
 		goto out;
 	}
-	t0 = monotonic_s();
+	t0 = qmp_now_s();
 	for (i = 0; i < chunks; i++) {
 		lo = total / chunks * i + (total % chunks) * i / chunks;
 		hi = total / chunks * (i + 1) + (total % chunks) * (i + 1) / chunks;
@@ -358,7 +351,7 @@ int qmp_ram_sample_map(const struct qmp_ram_map *map, qmp_ram_read_fn *read,
 		s->nonzero_pages += nonzero;
 		s->chunks++;
 	}
-	s->xbzrle_interval_s = monotonic_s() - t0;
+	s->xbzrle_interval_s = qmp_now_s() - t0;
 	ret = xbzrle_reread(read, ctx, kept, nkept, old, buf, s);
 	if (ret)
 		goto out;

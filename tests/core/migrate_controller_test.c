@@ -168,7 +168,7 @@ TEST_F_TIMEOUT(ctl, hot_guest_qemu_cannot_palm_can, 120)
 	ASSERT_NE_NULL(rep);
 	EXPECT_EQ(1, rc);
 	EXPECT_STREQ("budget-exceeded", report_str(rep, "status", NULL));
-	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "source"), "running")));
+	EXPECT_TRUE(report_true(rep, "source", "running"));
 	json_decref(rep);
 	ASSERT_TRUE(qemu_guest_running(&self->src));
 
@@ -258,7 +258,7 @@ TEST_F_TIMEOUT(ctl, postcopy_switch_completes_with_memory_verified, 120)
 	log_decisions(rep);
 	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
 	EXPECT_STREQ("post-copy", report_str(rep, "prediction", "mode"));
-	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_TRUE(report_true(rep, "postcopy", NULL));
 	EXPECT_EQ(1, decisions(rep, "postcopy"));
 	expect_moved_intact(_run, self->accel, rep, rc);
 	json_decref(rep);
@@ -289,10 +289,9 @@ TEST_F_TIMEOUT(ctl, compressible_guest_moves_compressed_with_memory_verified, 12
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
 	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
-	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "prediction"),
-						 "compress")));
+	EXPECT_TRUE(report_true(rep, "prediction", "compress"));
 	EXPECT_EQ(1, decisions(rep, "compress"));
-	EXPECT_FALSE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_FALSE(report_true(rep, "postcopy", NULL));
 	/* QEMU counts the pages uncompressed; the link could not carry them */
 	total_ms = report_num(rep, "total_time_ms", NULL);
 	pages = report_num(rep, "bytes_transferred", NULL);
@@ -330,7 +329,7 @@ TEST_F_TIMEOUT(ctl, guest_rewriting_a_tenth_of_its_pages_moves_with_xbzrle, 120)
 	TH_LOG("RAM sample: rewritten pages go %.1fx smaller",
 	       report_num(pred, "input", "xbzrle_ratio"));
 	EXPECT_GT(report_num(pred, "input", "xbzrle_ratio"), 3);
-	EXPECT_TRUE(json_is_true(json_object_get(pred, "xbzrle")));
+	EXPECT_TRUE(report_true(pred, "xbzrle", NULL));
 	EXPECT_EQ(1, decisions(rep, "xbzrle"));
 	/* and QEMU did send pages as differences */
 	TH_LOG("QEMU: %.0f pages as %.1f MB of differences, %.0f cache misses",
@@ -339,7 +338,7 @@ TEST_F_TIMEOUT(ctl, guest_rewriting_a_tenth_of_its_pages_moves_with_xbzrle, 120)
 	       report_num(rep, "xbzrle", "cache_misses"));
 	EXPECT_GT(report_num(rep, "xbzrle", "pages"), 1000);
 	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
-	EXPECT_FALSE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_FALSE(report_true(rep, "postcopy", NULL));
 	EXPECT_LT(report_num(rep, "guest", "pause_ms"), 300);
 	expect_moved_intact(_run, self->accel, rep, rc);
 	json_decref(rep);
@@ -363,8 +362,7 @@ TEST_F_TIMEOUT(ctl, incompressible_guest_is_not_compressed, 60)
 	}
 	ASSERT_NE_NULL(rep);
 	log_decisions(rep);
-	EXPECT_FALSE(json_is_true(json_object_get(json_object_get(rep, "prediction"),
-						  "compress")));
+	EXPECT_FALSE(report_true(rep, "prediction", "compress"));
 	EXPECT_EQ(1, decisions(rep, "compress"));
 	json_array_foreach(json_object_get(rep, "decisions"), i, d)
 		if (!strcmp(report_str(d, "action", NULL), "compress"))
@@ -428,7 +426,7 @@ TEST_F_TIMEOUT(ctl, follows_a_dirty_rate_change, 120)
 		if (!strcmp(report_str(d, "action", NULL), "postcopy"))
 			switched = report_num(d, "t_s", NULL);
 	EXPECT_LT(report_num(rep, "prediction", "total_s") * 0.5, switched);
-	EXPECT_TRUE(json_is_true(json_object_get(rep, "postcopy")));
+	EXPECT_TRUE(report_true(rep, "postcopy", NULL));
 	EXPECT_EQ(0, decisions(rep, "abort"));
 	if (!strcmp(self->accel, "kvm")) {
 		EXPECT_EQ(0, rc);

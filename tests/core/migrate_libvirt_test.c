@@ -300,8 +300,7 @@ TEST_F_TIMEOUT(lv, palm_moves_a_rewriting_libvirt_guest_with_xbzrle, 180)
 	log_outcome(rep);
 	EXPECT_EQ(0, rc);
 	EXPECT_STREQ("completed", report_str(rep, "status", NULL));
-	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(rep, "prediction"),
-						 "xbzrle")));
+	EXPECT_TRUE(report_true(rep, "prediction", "xbzrle"));
 	EXPECT_GE(MAX_PAUSE_MS, report_num(rep, "guest", "pause_ms"));
 	TH_LOG("QEMU via libvirt: %.0f pages as %.1f MB of differences",
 	       report_num(rep, "xbzrle", "pages"),

@@ -17,6 +17,20 @@ bool pol_alarm_source(const struct pol_cluster *c, unsigned int h)
 	return !hh->failed && (hh->fc.kind >= 0 || pol_host_util(hh) > 1.0);
 }
 
+bool pol_memory_due(const struct pol_cluster *c, unsigned int h)
+{
+	const struct pol_host *hh = &c->hosts[h];
+
+	return hh->fc.alarm[POL_FK_MEMORY] &&
+	       hh->fc.ttf_s[POL_FK_MEMORY] <=
+	       POL_MEMORY_SLACK_S + pol_host_staying(c, h) * c->step_s;
+}
+
+bool pol_must_evacuate(const struct pol_cluster *c, unsigned int h)
+{
+	return c->hosts[h].fc.alarm[POL_FK_FAULT] || pol_memory_due(c, h);
+}
+
 bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 		      double target_util)
 {
@@ -25,7 +39,7 @@ bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 	if (hh->failed)
 		return false;
 	/* a failing host is evacuated; an overloaded one only relieved */
-	if (hh->fc.alarm[POL_FK_FAULT] || hh->fc.alarm[POL_FK_MEMORY])
+	if (pol_must_evacuate(c, h))
 		return true;
 	return pol_relief_util(hh) > target_util &&
 	       (hh->fc.alarm[POL_FK_OVERLOAD] || pol_host_util(hh) > 1.0);
@@ -120,7 +134,7 @@ int pol_bestfit_decide(struct pol_policy *p, const struct pol_cluster *c,
 		       unsigned int h, struct pol_order *o)
 {
 	const struct pol_host *hh = &c->hosts[h];
-	bool evacuate = hh->fc.alarm[POL_FK_FAULT] || hh->fc.alarm[POL_FK_MEMORY];
+	bool evacuate = pol_must_evacuate(c, h);
 	double excess, key, best = INFINITY;
 	unsigned int v, pick = POL_NO_HOST, d, k;
 

@@ -358,13 +358,16 @@ static int cmd_train(const struct cli_opts *o)
 	return ret ? 1 : 0;
 }
 
-#define N_MET 16
+#define N_MET 21
 static const char *const met_names[N_MET] = {
 	"sla_violation_share", "avoidable_sla_share", "vms_caught", "downtime_s", "packets_lost",
 	"migrations", "gbytes_moved", "predictable_failures",
 	"evacuated_share", "decision_us_mean", "decision_us_max",
 	"reward", "wall_s", "evacuated_share_overload",
 	"evacuated_share_memory", "evacuated_share_fault",
+	"migrations_quiet_host", "migrations_false_alarm",
+	"migrations_false_overload", "migrations_false_memory",
+	"migrations_false_fault",
 };
 
 static void metrics_of(const struct pol_run_result *r,
@@ -388,6 +391,12 @@ static void metrics_of(const struct pol_run_result *r,
 	for (k = 0; k < POL_FK_COUNT; k++)
 		m[13 + k] = r->st.pred_k[k] ?
 			(double)r->st.evac_k[k] / r->st.pred_k[k] : 1;
+	m[16] = r->st.mig_quiet;
+	m[17] = 0;
+	for (k = 0; k < POL_FK_COUNT; k++) {
+		m[18 + k] = r->st.mig_false[k];
+		m[17] += r->st.mig_false[k];
+	}
 }
 
 #define MAX_POL_FILES 8
@@ -449,9 +458,9 @@ static int eval_rows(const struct cli_opts *o, const struct pol_scenario *scn,
 static void print_row(const char *label, const double *mean, FILE *md,
 		      FILE *dat, const double *sd)
 {
-	printf("%-8s %10.6f %10.6f %7.1f %8.1f %9.0f %6.1f %7.1f %6.3f %7.2f\n",
+	printf("%-8s %10.6f %10.6f %7.1f %8.1f %9.0f %6.1f %6.1f %7.1f %6.3f %7.2f\n",
 	       label, mean[0], mean[1], mean[2], mean[3], mean[4], mean[5],
-	       mean[6], mean[8], mean[9]);
+	       mean[17], mean[6], mean[8], mean[9]);
 	if (md)
 		fprintf(md, "| %s | %.6f ± %.6f | %.6f ± %.6f | %.1f | %.1f | %.0f | %.1f ± %.1f | %.1f | %.3f (%.2f / %.2f / %.2f) | %.1f / %.1f |\n",
 			label, mean[0], sd[0], mean[1], sd[1], mean[2], mean[3],
@@ -530,9 +539,9 @@ static int cmd_eval(const struct cli_opts *o)
 		      "|---|---|---|---|---|---|---|---|---|---|\n", md);
 	if (dat)
 		fputs("# policy sla sla_sd avoidable avoidable_sd migrations migrations_sd caught caught_sd\n", dat);
-	printf("%-8s %10s %10s %7s %8s %9s %6s %7s %6s %7s\n", "policy",
+	printf("%-8s %10s %10s %7s %8s %9s %6s %6s %7s %6s %7s\n", "policy",
 	       "sla_share", "avoidable", "caught", "downtm_s", "pkt_lost",
-	       "migr", "GB", "evac", "dec_us");
+	       "migr", "false", "GB", "evac", "dec_us");
 	for (k = 0; k < POL_P_COUNT; k++) {
 		if (!(o->policies & (1u << k)))
 			continue;

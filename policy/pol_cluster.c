@@ -44,6 +44,16 @@ double pol_host_util(const struct pol_host *h)
 	return h->cores > 0 ? h->cpu_demand / h->cores : 0;
 }
 
+unsigned int pol_host_staying(const struct pol_cluster *c, unsigned int h)
+{
+	unsigned int k, n = 0;
+
+	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++)
+		n += c->vms[c->vm_list[k]].host == h &&
+		     c->vms[c->vm_list[k]].dest == POL_NO_HOST;
+	return n;
+}
+
 double pol_host_util_after_out(const struct pol_host *h)
 {
 	return h->cores > 0 ? (h->cpu_demand - h->cpu_out) / h->cores : 0;

@@ -90,6 +90,8 @@ void pol_cluster_index_free(struct pol_cluster *c);
 /* Put a sample into a POL_HIST series holding n samples (oldest dropped). */
 void pol_hist_push(double *hist, unsigned int n, double v);
 double pol_host_util(const struct pol_host *h);
+/* VMs on h that are not migrating away (needs pol_cluster_index()). */
+unsigned int pol_host_staying(const struct pol_cluster *c, unsigned int h);
 /* Utilisation once the VMs migrating away have left. */
 double pol_host_util_after_out(const struct pol_host *h);
 /* Cost of moving vm to dst now (path share, loads) from the model. */

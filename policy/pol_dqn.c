@@ -14,10 +14,11 @@
 
 const char *const pol_dqn_feature_names[POL_DQN_F] = {
 	"wait", "alarm_overload", "alarm_memory", "alarm_fault",
-	"ttf_h", "confidence", "src_util", "src_util_after_out",
+	"ttf_h6", "confidence", "src_util", "src_util_after_out",
 	"vm_cpu_share", "src_util_1h_after_out", "mig_time_steps",
 	"downtime_over_budget", "dst_util_after", "dst_mem_after",
 	"same_rack", "dirty_over_bw", "dst_util_1h_after",
+	"vms_per_step_to_ttf",
 };
 
 static float clampf(double x, double lo, double hi)
@@ -137,11 +138,16 @@ static void host_features(const struct pol_cluster *c, unsigned int h,
 			f[1 + k] = 1;
 			ttf = fmin(ttf, hh->fc.ttf_s[k]);
 		}
-	f[4] = clampf(ttf / 3600, 0, 2);
+	/* up to 6 h: a leak is alarmed hours ahead, and moving at once
+	 * spends migrations on leaks that stop on their own */
+	f[4] = clampf(ttf / 3600, 0, 6);
 	f[5] = hh->fc.kind >= 0 ? (float)hh->fc.conf[hh->fc.kind] : 0;
 	f[6] = clampf(pol_host_util(hh), 0, 2);
 	f[7] = clampf(pol_host_util_after_out(hh), 0, 2);
 	f[9] = clampf(hh->fc.util_1h - hh->cpu_out / hh->cores, 0, 3);
+	/* how fast the host must empty to be empty in time: when to start */
+	f[17] = clampf(pol_host_staying(c, h) * c->step_s /
+		       fmax(ttf, c->step_s), 0, 8);
 }
 
 /* Features of moving v (on h) to d; nonzero if the mask forbids it. */
@@ -225,7 +231,7 @@ int pol_dqn_find_or_add(struct pol_dqn *q, const struct pol_cluster *c,
 }
 
 /* Host-level features, shared by all moves of one decision. */
-static const unsigned int host_idx[] = { 0, 1, 2, 3, 4, 5, 6, 7, 9 };
+static const unsigned int host_idx[] = { 0, 1, 2, 3, 4, 5, 6, 7, 9, 17 };
 static const unsigned int pair_idx[] = { 8, 10, 11, 12, 13, 14, 15, 16 };
 
 unsigned int pol_dqn_score(struct pol_dqn *q)

@@ -19,7 +19,7 @@
 #include "policy/pol_nn.h"
 #include "policy/pol_rng.h"
 
-#define POL_DQN_F 17		/* features per candidate */
+#define POL_DQN_F 18		/* features per candidate */
 #define POL_DQN_H1 24
 #define POL_DQN_H2 12
 #define POL_DQN_TOPK 16		/* destinations screened per decision */

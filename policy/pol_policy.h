@@ -69,6 +69,16 @@ bool pol_oracle_source(struct pol_policy *p, const struct pol_cluster *c,
 		       unsigned int h);
 int pol_oracle_decide(struct pol_policy *p, const struct pol_cluster *c,
 		      unsigned int h, struct pol_order *o);
+/*
+ * A memory alarm is due once the predicted exhaustion is no further than
+ * an hour plus a step per VM still on the host: evacuating at once
+ * spends migrations on leaks that stop on their own, and a leak is a
+ * steady line whose time to exhaustion the predictor knows.
+ */
+#define POL_MEMORY_SLACK_S 3600.0
+bool pol_memory_due(const struct pol_cluster *c, unsigned int h);
+/* Must every VM leave h now (fault alarm, or memory alarm due)? */
+bool pol_must_evacuate(const struct pol_cluster *c, unsigned int h);
 /* Should VMs still leave h (alarm kind and relief target)? */
 bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 		      double target_util);

@@ -486,6 +486,29 @@ bool pol_sim_done(const struct pol_sim *s)
 	return s->step + 1 >= s->n_steps;
 }
 
+/* Tally a migration by the truth at its source (for the report only). */
+static void count_by_cause(struct pol_sim *s, unsigned int h)
+{
+	int false_kind = -1;
+	unsigned int i;
+
+	for (i = 0; i < s->n_ev; i++) {
+		const struct pol_event *e = &s->ev[i];
+
+		if (e->host != h || e->struck || s->c.now_s < e->start_s)
+			continue;
+		if (!e->false_alarm) {
+			s->st.mig_true[e->kind]++;
+			return;
+		}
+		false_kind = e->kind;
+	}
+	if (false_kind >= 0)
+		s->st.mig_false[false_kind]++;
+	else
+		s->st.mig_quiet++;
+}
+
 int pol_sim_migrate(struct pol_sim *s, unsigned int vm, unsigned int dst,
 		    struct pol_mig_cost *cost)
 {
@@ -512,6 +535,7 @@ int pol_sim_migrate(struct pol_sim *s, unsigned int vm, unsigned int dst,
 	c->hosts[dst].vcpus_alloc += v->vcpus;
 	c->hosts[v->host].cpu_out += v->cpu;
 	c->hosts[v->host].mem_out += v->mem_bytes;
+	count_by_cause(s, v->host);
 	s->st.migrations++;
 	s->st.bytes += m.bytes;
 	s->st.mig_cpu_s += m.src_cpu_s + m.dst_cpu_s;

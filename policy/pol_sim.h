@@ -43,6 +43,10 @@ struct pol_sim_stats {
 	unsigned int caught;	/* VMs on a host when a failure struck */
 	double downtime_s, pkt_lost;
 	unsigned int migrations, aborted, rejected;
+	/* migrations by what was (in truth) going on at the source */
+	unsigned int mig_true[POL_FK_COUNT];	/* a failure on its way */
+	unsigned int mig_false[POL_FK_COUNT];	/* only a precursor that stops */
+	unsigned int mig_quiet;	/* nothing */
 	double bytes, mig_cpu_s;
 	unsigned int predictable, evacuated;	/* see pol_sim_finish */
 	unsigned int struck[POL_FK_COUNT];

@@ -178,6 +178,41 @@ TEST(overload_alarm_sheds_to_the_forecast)
 	}
 }
 
+/* Host 0 of shed_cluster with a memory alarm instead, ttf_s away. */
+static void leak_cluster(struct pol_cluster *c, struct pol_host *hosts,
+			 struct pol_vm *vms, double ttf_s)
+{
+	shed_cluster(c, hosts, vms, 0.675);
+	hosts[0].fc.alarm[POL_FK_OVERLOAD] = false;
+	hosts[0].fc.alarm[POL_FK_MEMORY] = true;
+	hosts[0].fc.kind = POL_FK_MEMORY;
+	hosts[0].fc.ttf_s[POL_FK_MEMORY] = ttf_s;
+}
+
+TEST(memory_alarm_evacuates_when_due_not_before)
+{
+	struct pol_host hosts[SHED_HOSTS];
+	struct pol_vm vms[SHED_VMS];
+	struct pol_cluster c;
+	unsigned int n;
+
+	/* 6 h ahead: a leak may stop on its own, nothing moves yet */
+	leak_cluster(&c, hosts, vms, 6 * 3600);
+	EXPECT_EQ(0u, shed(_run, POL_P_BESTFIT, &c));
+	/* an hour plus a step per VM: due, the first VM leaves */
+	leak_cluster(&c, hosts, vms, POL_MEMORY_SLACK_S + SHED_VMS * 300);
+	n = shed(_run, POL_P_BESTFIT, &c);
+	EXPECT_GE(n, 1u);
+	EXPECT_LT(n, (unsigned int)SHED_VMS);
+	/* within the slack: every VM leaves now */
+	leak_cluster(&c, hosts, vms, POL_MEMORY_SLACK_S);
+	EXPECT_EQ(SHED_VMS, shed(_run, POL_P_BESTFIT, &c));
+	/* a fault alarm does not wait, whatever the memory says */
+	leak_cluster(&c, hosts, vms, 6 * 3600);
+	hosts[0].fc.alarm[POL_FK_FAULT] = true;
+	EXPECT_EQ(SHED_VMS, shed(_run, POL_P_BESTFIT, &c));
+}
+
 /* Overloads only: with the alarms ahead, the heuristic gets VMs out. */
 TEST(bestfit_evacuates_overloads_in_time)
 {

@@ -154,6 +154,61 @@ TEST(failures_hurt_and_are_counted)
 	pol_trace_free(&tr);
 }
 
+static struct pol_sim_stats bestfit_day(struct th_run *_run,
+					const struct pol_scenario *scn,
+					const struct pol_trace *tr)
+{
+	struct pol_run_result r;
+	struct pol_policy p;
+	char err[256];
+	unsigned int k, sum;
+
+	pol_policy_init(&p, POL_P_BESTFIT, 1);
+	EXPECT_EQ(0, pol_run_day(&p, scn, tr, 5, &r, err, sizeof(err)));
+	pol_policy_free(&p);
+	sum = r.st.mig_quiet;
+	for (k = 0; k < POL_FK_COUNT; k++)
+		sum += r.st.mig_true[k] + r.st.mig_false[k];
+	EXPECT_EQ(r.st.migrations, sum);
+	return r.st;
+}
+
+/* Each migration is counted once, by what truly went on at its source. */
+TEST(migrations_counted_by_cause)
+{
+	struct pol_scenario scn;
+	struct pol_sim_stats st;
+	struct pol_trace tr;
+	unsigned int k, n_true = 0, n_false = 0;
+
+	tiny_scenario(&scn);
+	ASSERT_EQ(0, pol_trace_synthetic(&tr, 100, 288, 2));
+	/* false alarms only: nothing is on its way anywhere */
+	scn.overload_per_day = scn.leak_per_day = scn.fault_per_day = 0;
+	scn.false_alarm_per_day = 12;
+	st = bestfit_day(_run, &scn, &tr);
+	for (k = 0; k < POL_FK_COUNT; k++) {
+		n_true += st.mig_true[k];
+		n_false += st.mig_false[k];
+	}
+	TH_LOG("false alarms only: %u migrations, %u on them, %u quiet",
+	       st.migrations, n_false, st.mig_quiet);
+	EXPECT_EQ(0u, n_true);
+	EXPECT_GT(n_false, 0u);
+	/* real failures only: no migration is charged to a false alarm */
+	tiny_scenario(&scn);
+	scn.false_alarm_per_day = 0;
+	st = bestfit_day(_run, &scn, &tr);
+	n_true = n_false = 0;
+	for (k = 0; k < POL_FK_COUNT; k++) {
+		n_true += st.mig_true[k];
+		n_false += st.mig_false[k];
+	}
+	EXPECT_EQ(0u, n_false);
+	EXPECT_GT(n_true, 0u);
+	pol_trace_free(&tr);
+}
+
 TEST(rejects_impossible_scenario)
 {
 	struct pol_scenario scn;

@@ -9,6 +9,7 @@
  * and jansson then parses exactly that object.
  */
 #include "qmp/qmp_client.h"
+#include "qmp/qmp_clock.h"
 
 #include "generated/palm_config.h"
 
@@ -24,7 +25,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define QMP_READ_CHUNK (64 * 1024)
@@ -67,12 +67,10 @@ static __thread char connect_error[QMP_ERROR_MAX];
 
 /* --- time ------------------------------------------------------------- */
 
+/* Deadlines in whole ms on the migration loops' clock. */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(qmp_now_s() * 1000);
 }
 
 static int64_t deadline_after(int timeout_ms)

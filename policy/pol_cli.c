@@ -21,6 +21,7 @@
 
 struct cli_opts {
 	const char *scenario, *traces, *policy, *out, *json, *curve, *init;
+	const char *model;
 	char days_buf[1024], train_buf[1024];	/* argv is left untouched */
 	const char *days[MAX_DAYS], *train_days[MAX_DAYS];
 	unsigned int n_days, n_train_days;
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 	      "  latency  [--policy FILE] [--hosts N] [--reps N] [--json OUT]\n"
 	      "common: --scenario FILE (default built-in), --traces DIR\n"
 	      "        (default $PALM_TRACES or " POL_DEFAULT_TRACES ")\n"
+	      "        --model FILE: the migration controller's fitted coefficients\n"
+	      "        (bench/migration/model.coef; default: its uncalibrated defaults)\n"
 	      "policies: none random bestfit lrmmt watcher oracle dqn\n", f);
 }
 
@@ -148,6 +151,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 		}
 		if (!strcmp(k, "--scenario"))
 			o->scenario = v;
+		else if (!strcmp(k, "--model"))
+			o->model = v;
 		else if (!strcmp(k, "--traces"))
 			o->traces = v;
 		else if (!strcmp(k, "--policy"))
@@ -202,19 +207,36 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	return ret;
 }
 
+/* The controller's fitted coefficients over the scenario's, if given. */
+static int load_model(const struct cli_opts *o, struct pol_scenario *s)
+{
+	char err[ERRLEN];
+	int ret;
+
+	if (!o->model)
+		return 0;
+	ret = qmp_model_coef_load(o->model, &s->mig_coef, err, sizeof(err));
+	if (ret == -ENOENT)
+		fprintf(stderr, "policy: migration model %s: %s\n", o->model,
+			strerror(ENOENT));
+	else if (ret)	/* err names the file and line */
+		fprintf(stderr, "policy: migration model: %s\n", err);
+	return ret;
+}
+
 static int load_scenario(const struct cli_opts *o, struct pol_scenario *s)
 {
 	char err[ERRLEN];
 
 	if (!o->scenario) {
 		pol_scenario_defaults(s);
-		return 0;
+		return load_model(o, s);
 	}
 	if (pol_scenario_load(s, o->scenario, err, sizeof(err))) {
 		fprintf(stderr, "policy: scenario %s: %s\n", o->scenario, err);
 		return -EINVAL;
 	}
-	return 0;
+	return load_model(o, s);
 }
 
 static int load_days(const struct cli_opts *o, const char *const *days,
@@ -812,7 +834,7 @@ static int cmp_dbl(const void *a, const void *b)
 static int cmd_latency(const struct cli_opts *o)
 {
 	static const unsigned int sizes[] = { 64, 256, 1024, 4096, 10000 };
-	struct pol_scenario scn;
+	struct pol_scenario scn, model;
 	struct pol_trace tr;
 	struct pol_dqn q;
 	double *lat = NULL;
@@ -827,8 +849,10 @@ static int cmd_latency(const struct cli_opts *o)
 	} else if (pol_dqn_init(&q, o->seed)) {
 		return 1;
 	}
+	pol_scenario_defaults(&model);
 	lat = calloc(o->reps, sizeof(double));
-	if (!lat || pol_trace_synthetic(&tr, 512, 288, o->seed))
+	if (!lat || load_model(o, &model) ||
+	    pol_trace_synthetic(&tr, 512, 288, o->seed))
 		goto out;
 	if (o->json && !(js = fopen(o->json, "w")))
 		fprintf(stderr, "policy: %s: %s\n", o->json, strerror(errno));
@@ -843,6 +867,7 @@ static int cmd_latency(const struct cli_opts *o)
 		if (o->hosts && si)
 			break;
 		pol_scenario_defaults(&scn);
+		scn.mig_coef = model.mig_coef;
 		scn.n_hosts = nh;
 		scn.n_vms = nh * 10;
 		scn.n_racks = nh >= 16 ? nh / 16 : 1;

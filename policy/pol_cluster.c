@@ -76,7 +76,7 @@ int pol_cluster_mig_cost(const struct pol_cluster *c, unsigned int vm,
 	in.budget_s = v->max_pause_s;
 	in.src_load = pol_host_util(&c->hosts[v->host]);
 	in.dst_load = pol_host_util(&c->hosts[dst]);
-	return pol_mig_estimate(&in, cost);
+	return pol_mig_estimate(c->mig_coef, &in, cost);
 }
 
 int pol_cluster_index(struct pol_cluster *c)

@@ -68,6 +68,8 @@ struct pol_cluster {
 	double now_s, step_s;
 	unsigned int n_hist;		/* valid samples in every *_hist */
 	double cpu_overcommit;
+	/* the migration controller's coefficients; NULL: its defaults */
+	const struct qmp_model_coef *mig_coef;
 	/* resident VMs per host, CSR: vm_list[vm_start[h] .. vm_start[h+1]) */
 	unsigned int *vm_start, *vm_list;
 };

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Cost of one pre-copy live migration.  Kept apart so that the
- * controller's calibrated model (qmp/) can replace it: callers only see
- * pol_mig_estimate().
+ * Cost of one live migration, for the simulator and the policy's
+ * features: the migration controller's own model (qmp/qmp_model.h, with
+ * the coefficients fitted on palm's measured migrations), doing what the
+ * controller would do, so that what the policy learns transfers to real
+ * migrations.
  */
 #ifndef PALM_POL_MIGRATION_MODEL_H
 #define PALM_POL_MIGRATION_MODEL_H
 
 #include <stdbool.h>
+
+#include "qmp/qmp_model.h"
 
 struct pol_mig_input {
 	double mem_bytes;	/* guest RAM size */
@@ -26,10 +30,13 @@ struct pol_mig_cost {
 	double bytes;		/* bytes sent over the path */
 	double src_cpu_s;	/* core-seconds spent on the source */
 	double dst_cpu_s;
-	unsigned int rounds;
-	bool converged;		/* reached the budget before being forced */
+	unsigned int rounds;	/* pre-copy passes */
+	bool converged;		/* pre-copy met the pause budget */
+	bool postcopy;		/* it could not: post-copy after pass 1 */
 };
 
-int pol_mig_estimate(const struct pol_mig_input *in, struct pol_mig_cost *out);
+/* c: the controller's coefficients; NULL: qmp_model_coef_defaults(). */
+int pol_mig_estimate(const struct qmp_model_coef *c,
+		     const struct pol_mig_input *in, struct pol_mig_cost *out);
 
 #endif

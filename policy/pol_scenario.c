@@ -15,6 +15,7 @@
 void pol_scenario_defaults(struct pol_scenario *s)
 {
 	memset(s, 0, sizeof(*s));
+	qmp_model_coef_defaults(&s->mig_coef);
 	s->n_hosts = 100;
 	s->n_vms = 1000;
 	s->n_racks = 10;

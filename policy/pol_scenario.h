@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "qmp/qmp_model.h"
+
 #define POL_MAX_HOST_TYPES 8
 #define POL_MAX_HOSTS 20000
 #define POL_MAX_VMS 200000
@@ -41,6 +43,11 @@ struct pol_scenario {
 	double storm_min_min, storm_max_min;	/* CE storm lead before a fault */
 	double repair_h;
 	unsigned int max_mig_per_host;		/* per decision step */
+	/*
+	 * How migrations behave: the controller's coefficients (defaults,
+	 * or a fitted model.coef given to palmctl policy --model).
+	 */
+	struct qmp_model_coef mig_coef;
 };
 
 void pol_scenario_defaults(struct pol_scenario *s);

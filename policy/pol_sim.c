@@ -359,6 +359,7 @@ int pol_sim_init(struct pol_sim *s, const struct pol_scenario *scn,
 	c->n_vms = scn->n_vms;
 	c->step_s = scn->step_s;
 	c->cpu_overcommit = scn->cpu_overcommit;
+	c->mig_coef = &s->scn.mig_coef;
 	c->hosts = calloc(c->n_hosts, sizeof(*c->hosts));
 	c->vms = calloc(c->n_vms, sizeof(*c->vms));
 	s->row = calloc(c->n_vms, sizeof(*s->row));

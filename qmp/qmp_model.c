@@ -475,10 +475,9 @@ static bool meets(const struct qmp_model_pred *p,
 	       p->total_s <= t->max_total_s;
 }
 
-/* The downtime limit that makes the guest's pause fit the target. */
-static double limit_for_pause(const struct qmp_model_coef *c,
-			      const struct qmp_model_input *in,
-			      double max_pause_ms)
+double qmp_model_limit_for_pause(const struct qmp_model_coef *c,
+				 const struct qmp_model_input *in,
+				 double max_pause_ms)
 {
 	return max_pause_ms - c->downtime_fixed_ms -
 	       qmp_model_pause_reserve_ms(c, wire_rate(in, goodput(c, in)),
@@ -490,7 +489,7 @@ static bool precopy_meets(const struct qmp_model_coef *c,
 			  const struct qmp_model_target *t, double throttle,
 			  struct qmp_model_pred *p)
 {
-	double lim = limit_for_pause(c, &in, t->max_pause_ms);
+	double lim = qmp_model_limit_for_pause(c, &in, t->max_pause_ms);
 
 	if (lim < 1)
 		return false;
@@ -602,7 +601,8 @@ static int plan_mode(const struct qmp_model_coef *c,
 	base.return_path = in->return_path || t->allow_postcopy;
 	if (!input_ok(&base))
 		return -EINVAL;
-	out->downtime_limit_ms = limit_for_pause(c, &base, t->max_pause_ms);
+	out->downtime_limit_ms = qmp_model_limit_for_pause(c, &base,
+							   t->max_pause_ms);
 
 	if (precopy_meets(c, base, t, 0, &p)) {
 		out->mode = QMP_MODEL_PRECOPY;

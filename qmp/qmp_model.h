@@ -156,6 +156,15 @@ double qmp_model_xbzrle_hit(const struct qmp_model_input *in, double cached_s);
 #define QMP_MODEL_XBZRLE_LIMIT_SHARE 0.7
 double qmp_model_xbzrle_limit_gain(double hit, double xbzrle_ratio);
 
+/*
+ * The downtime limit palm gives QEMU for a guest pause of max_pause_ms:
+ * the pause less the fixed part and what drains from the path after the
+ * stop (qmp_model_pause_reserve_ms).  May be < 1: no limit fits.
+ */
+double qmp_model_limit_for_pause(const struct qmp_model_coef *c,
+				 const struct qmp_model_input *in,
+				 double max_pause_ms);
+
 /* The service-level target of one migration. */
 struct qmp_model_target {
 	double max_pause_ms;		/* guest-observed pause */

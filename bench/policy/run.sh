@@ -10,7 +10,8 @@
 # Results: bench/results/policy/*.json, *.csv, *.dat, *.png.
 #
 # Knobs (environment): PALM_BUILD, PALM_TRACES, POL_TRAIN_DAYS, POL_TEST_DAYS,
-# POL_SEEDS (training seeds), POL_EVAL_SEEDS, POL_EPISODES.
+# POL_SEEDS (training seeds), POL_EVAL_SEEDS, POL_EPISODES, POL_MODEL (the
+# migration controller's coefficients, default bench/migration/model.coef).
 set -eu
 
 BUILD=${PALM_BUILD:-build}
@@ -21,6 +22,8 @@ TEST_DAYS=${POL_TEST_DAYS:-20110322,20110325,20110409}
 SEEDS=${POL_SEEDS:-3}
 EVAL_SEEDS=${POL_EVAL_SEEDS:-5}
 EPISODES=${POL_EPISODES:-40}
+# migrations cost what the controller's fitted model says
+MODEL=${POL_MODEL:-bench/migration/model.coef}
 
 if [ ! -r "$TRACES/20110303.csv" ]; then
 	echo "bench/policy: no PlanetLab traces in $TRACES (set PALM_TRACES); skipped"
@@ -51,7 +54,7 @@ run "$BIN" predict --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" \
 files=""
 for s in $(seq 1 "$SEEDS"); do
 	echo "bench/policy: training seed $s on $TRAIN_DAYS ($EPISODES episodes)"
-	run "$BIN" train --train-days "$TRAIN_DAYS" --episodes "$EPISODES" \
+	run "$BIN" train --model "$MODEL" --train-days "$TRAIN_DAYS" --episodes "$EPISODES" \
 		--seed "$s" --out "$OUT/dqn-seed$s.pol" \
 		--curve "$OUT/curve-seed$s.csv" 2>"$OUT/train-seed$s.log"
 	files="$files${files:+,}$OUT/dqn-seed$s.pol"
@@ -68,21 +71,21 @@ echo "bench/policy: selected training seed $best_seed (best validation reward)"
 echo "$best_seed" >"$OUT/selected-seed.txt"
 
 echo "bench/policy: evaluation on $TEST_DAYS x $EVAL_SEEDS seeds"
-run "$BIN" eval --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policy "$files" \
+run "$BIN" eval --model "$MODEL" --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policy "$files" \
 	--json "$OUT/eval.json" --out "$OUT/eval.md" --curve "$OUT/eval.dat" |
 	tee "$OUT/eval.txt"
 
-run "$BIN" eval --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policies dqn \
+run "$BIN" eval --model "$MODEL" --days "$TEST_DAYS" --seeds "$EVAL_SEEDS" --policies dqn \
 	--policy "$OUT/dqn-seed$best_seed.pol" --json "$OUT/eval-selected.json" \
 	--out "$OUT/eval-selected.md" | tee "$OUT/eval-selected.txt"
 
 echo "bench/policy: same policies, scenario with every fault announced"
-run "$BIN" eval --scenario bench/policy/announced.scn --days "$TEST_DAYS" \
+run "$BIN" eval --model "$MODEL" --scenario bench/policy/announced.scn --days "$TEST_DAYS" \
 	--seeds "$EVAL_SEEDS" --policy "$files" --json "$OUT/eval-announced.json" \
 	--out "$OUT/eval-announced.md" | tee "$OUT/eval-announced.txt"
 
 echo "bench/policy: decision latency"
-run "$BIN" latency --policy "$OUT/dqn-seed1.pol" --reps 1000 \
+run "$BIN" latency --model "$MODEL" --policy "$OUT/dqn-seed1.pol" --reps 1000 \
 	--json "$OUT/latency.json" | tee "$OUT/latency.txt"
 
 if command -v gnuplot >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 /* CLI argument validation: bad input is an error exit, never a crash. */
 #include "tests/lib/harness.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -37,6 +38,34 @@ TEST(rejects_bad_arguments)
 	EXPECT_EQ(2, run(4, a7));
 	EXPECT_EQ(1, run(6, a8));
 	EXPECT_EQ(2, run(6, a9));
+}
+
+/* A missing or malformed migration model is an error, not the defaults. */
+TEST(bad_migration_model_is_rejected)
+{
+	char path[] = "/tmp/palm-cli-coef-XXXXXX";
+	const char *missing[] = { "policy", "latency", "--model",
+				  "/nonexistent-palm.coef", "--hosts", "8",
+				  "--reps", "3" };
+	const char *bad[] = { "policy", "latency", "--model", path, "--hosts",
+			      "8", "--reps", "3" };
+	const char *good[] = { "policy", "latency", "--model", path, "--hosts",
+			       "8", "--reps", "3" };
+	static const char junk[] = "link_efficiency = 7\n";
+	static const char fine[] = "link_efficiency = 0.9\n";
+	int fd = mkstemp(path);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((int)sizeof(junk) - 1, (int)write(fd, junk, sizeof(junk) - 1));
+	close(fd);
+	EXPECT_EQ(1, run(8, missing));
+	EXPECT_EQ(1, run(8, bad));
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((int)sizeof(fine) - 1, (int)write(fd, fine, sizeof(fine) - 1));
+	close(fd);
+	EXPECT_EQ(0, run(8, good));
+	unlink(path);
 }
 
 TEST(help_succeeds)

@@ -137,6 +137,7 @@ int migrate_libvirt(const struct migrate_args *a, struct migrate_ctl *mc,
 		.downtime_ms = a->opts.downtime_limit_ms,
 		.bandwidth_bps = a->opts.max_bandwidth_bps,
 		.max_cpu_throttle_pct = -1,
+		.cpu_throttle_initial_pct = -1,
 	};
 	struct qmp_lv *lv = NULL;
 	char *dest_xml = NULL;

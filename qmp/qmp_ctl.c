@@ -26,6 +26,9 @@
 #define STUCK_PASSES 2
 /* ... and before it gives up: a bursty guest may calm down meanwhile. */
 #define STUCK_ABORT_PASSES 4
+/* auto-converge as the dirty limit's fallback: steps, seconds per step */
+#define AC_STEPS 2
+#define AC_STEP_S 2.5
 /* A pass that leaves more than this share of the last one is not shrinking. */
 #define SHRINK_RATIO 0.9
 /* Dirty limit: leave the link this share of head-room to drain. */
@@ -131,6 +134,7 @@ static void setup_none(struct qmp_ctl_setup *s)
 	s->downtime_ms = -1;
 	s->bandwidth_bps = -1;
 	s->max_cpu_throttle_pct = -1;
+	s->cpu_throttle_initial_pct = -1;
 }
 
 static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
@@ -255,6 +259,21 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 			    "not used: the plan needs the guest at %.1f MiB/s and QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit",
 			    ctl->input.dirty_bps * (1 - p->throttle) / DIRTY_LIMIT_UNIT);
 		ctl->caps.vcpu_dirty_limit = false;
+	}
+	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
+	    ctl->caps.auto_converge && ctl->caps.live_cpu_throttle) {
+		/*
+		 * Behind the per-vCPU limit, in case QEMU cannot hold it:
+		 * auto-converge at 1 % (QEMU wants it on before the start),
+		 * raised to the allowance only if the limit fails.
+		 */
+		s->auto_converge = true;
+		s->cpu_throttle_initial_pct = 1;
+		s->max_cpu_throttle_pct = 1;
+		ctl->ac_armed = true;
+		qmp_ctl_log(ctl, -1, "auto-converge", 1,
+			    "armed at 1%%: raised to the %.0f%% allowance only if QEMU's per-vCPU dirty limit does not hold",
+			    t->max_slowdown * 100);
 	}
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && !ctl->caps.vcpu_dirty_limit) {
 		/* QEMU throttles by itself; palm caps it at the allowance. */
@@ -612,6 +631,52 @@ static bool dirty_limit_can_help(struct qmp_ctl *ctl, double t, double bw,
 	return false;
 }
 
+/* The allowance as QEMU's throttle ceiling, percent. */
+static int64_t allowance_pct(const struct qmp_ctl *ctl)
+{
+	/* never above it: 0.8 x 100 must not round up to 81 */
+	return (int64_t)floor(ctl->target.max_slowdown * 100 + 1e-6);
+}
+
+/*
+ * The per-vCPU limit is at the allowance and the passes still do not
+ * shrink: QEMU does not hold it (on some hosts a vCPU dirties several
+ * times its limit).  Auto-converge, armed at 1 %, may now throttle the
+ * whole guest up to the allowance, in AC_STEPS steps rather than QEMU's
+ * 10 % ones.
+ */
+static void whole_guest_throttle(struct qmp_ctl *ctl, double t,
+				 const char *why, double dirty_bps,
+				 struct qmp_ctl_action *a)
+{
+	int64_t pct = allowance_pct(ctl);
+
+	a->set_cpu_throttle = true;
+	a->max_cpu_throttle_pct = pct;
+	a->cpu_throttle_increment_pct = pct > AC_STEPS ?
+					(pct - 1 + AC_STEPS - 1) / AC_STEPS : 1;
+	ctl->ac_raised = true;
+	ctl->ac_raised_t = t;
+	ctl->stuck_passes = 0;
+	qmp_ctl_log(ctl, t, "auto-converge", (double)pct,
+		    "%s with the dirty limit at the allowance (guest dirties %.1f MiB/s, %.1f aimed): QEMU does not hold it; whole-guest throttle up to %lld%% in steps of %lld%%",
+		    why, dirty_bps / DIRTY_LIMIT_UNIT,
+		    ctl->dl_want_bps / DIRTY_LIMIT_UNIT, (long long)pct,
+		    (long long)a->cpu_throttle_increment_pct);
+}
+
+/*
+ * QEMU looks at the dirtying once a second and steps its throttle up
+ * after two looks that find too much: give it the time to reach the
+ * ceiling before calling pre-copy stuck.
+ */
+static bool ac_ramping(const struct qmp_ctl *ctl, double t)
+{
+	return ctl->ac_raised &&
+	       ctl->cpu_throttle_pct < allowance_pct(ctl) &&
+	       t - ctl->ac_raised_t < AC_STEPS * AC_STEP_S + AC_STEP_S;
+}
+
 static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		     double cap_ms, double dirty_bps, struct qmp_ctl_action *a)
 {
@@ -639,6 +704,13 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 			    dirty_bps, why, a);
 		return;
 	}
+	if (ctl->dirty_limited && ctl->ac_armed && !ctl->ac_raised &&
+	    !ctl->postcopy_started) {
+		whole_guest_throttle(ctl, t, why, dirty_bps, a);
+		return;
+	}
+	if (ac_ramping(ctl, t))
+		return;
 	if (tg->allow_postcopy && ctl->caps.postcopy && !ctl->postcopy_started) {
 		a->start_postcopy = true;
 		ctl->postcopy_started = true;
@@ -655,10 +727,11 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		    "pre-copy does not converge: %d passes left a remainder that needs %.0f ms > %.0f ms allowed at %.1f Mbit/s (dirtying %.1f MB/s); %s%s: cancelled, source keeps running",
 		    ctl->stuck_passes, need_ms, cap_ms, bw * 8 / MB, dirty_bps / MB,
 		    escalation_blocked(ctl),
-		    tg->max_slowdown > 0 ? (ctl->caps.vcpu_dirty_limit ?
-					    ", dirty limit already applied" :
-					    ", throttling left to auto-converge") :
-					   ", no slowdown allowed");
+		    tg->max_slowdown > 0 ?
+			(ctl->ac_raised ? ", dirty limit and whole-guest throttle already applied" :
+			 ctl->caps.vcpu_dirty_limit ? ", dirty limit already applied" :
+						      ", throttling left to auto-converge") :
+			", no slowdown allowed");
 }
 
 /*
@@ -722,6 +795,11 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 	    ctl->cancelled)
 		return;
 	measure_bandwidth(ctl, info, t);
+	/* a throttle step is a change: judge the passes after it */
+	if (ctl->ac_raised &&
+	    info->cpu_throttle_percentage > ctl->cpu_throttle_pct)
+		ctl->stuck_passes = 0;
+	ctl->cpu_throttle_pct = info->cpu_throttle_percentage;
 	/*
 	 * A sync that finds nothing left is QEMU's own check before the
 	 * switch-over, not a pass to learn from.

@@ -33,6 +33,8 @@ struct qmp_ctl_caps {
 	bool postcopy;		/* postcopy-ram on both ends */
 	bool postcopy_preempt;	/* and postcopy-preempt (QEMU >= 7.1) */
 	bool auto_converge;
+	/* max-cpu-throttle may change while the migration runs (QMP) */
+	bool live_cpu_throttle;
 	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
 	/*
 	 * multifd zstd on both ends: one channel (one compressing thread)
@@ -48,6 +50,7 @@ struct qmp_ctl_setup {
 	int64_t downtime_ms;
 	int64_t bandwidth_bps;
 	int64_t max_cpu_throttle_pct;
+	int64_t cpu_throttle_initial_pct;
 	bool auto_converge;
 	bool postcopy;		/* on both ends, as QEMU requires */
 	bool postcopy_preempt;	/* with it: faulted pages on their own channel */
@@ -84,6 +87,10 @@ struct qmp_ctl_action {
 	int ndirty_limits;
 	struct qmp_ctl_dirty_limit dirty_limit[QMP_CTL_MAX_VCPUS];
 	bool start_postcopy;
+	/* auto-converge's ceiling and step, percent */
+	bool set_cpu_throttle;
+	int64_t max_cpu_throttle_pct;
+	int64_t cpu_throttle_increment_pct;
 	bool cancel;			/* give up; the reason is logged */
 };
 
@@ -138,6 +145,14 @@ struct qmp_ctl {
 	bool have_vcpus;
 	double vcpus_t;			/* when it came */
 	bool postcopy_started;
+	/*
+	 * Auto-converge armed at 1 % behind the per-vCPU dirty limit, and
+	 * raised to the allowance when that limit does not hold.
+	 */
+	bool ac_armed;
+	bool ac_raised;
+	double ac_raised_t;		/* when raised */
+	int64_t cpu_throttle_pct;	/* QEMU's, at the last step */
 	bool cancelled;
 	int nova_step;			/* last Nova step applied, -1 none */
 

@@ -60,6 +60,14 @@ static int q_cancel_dirty_limit(struct qmp_ctl_backend *b)
 		    qmp_cancel_vcpu_dirty_limit(q->src, -1));
 }
 
+static int q_set_cpu_throttle(struct qmp_ctl_backend *b, int64_t max_pct,
+			      int64_t increment_pct)
+{
+	int err = set_param(qp(b), "cpu-throttle-increment", increment_pct);
+
+	return err ? err : set_param(qp(b), "max-cpu-throttle", max_pct);
+}
+
 static int q_start_postcopy(struct qmp_ctl_backend *b)
 {
 	struct qmp_ctl_qmp *q = qp(b);
@@ -147,6 +155,13 @@ static int q_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 		if (err)
 			return err;
 	}
+	/* QEMU wants initial <= max at every step: initial first */
+	if (s->cpu_throttle_initial_pct >= 0) {
+		err = set_param(q, "cpu-throttle-initial",
+				s->cpu_throttle_initial_pct);
+		if (err)
+			return err;
+	}
 	if (s->max_cpu_throttle_pct >= 0) {
 		err = set_param(q, "max-cpu-throttle", s->max_cpu_throttle_pct);
 		if (err)
@@ -178,6 +193,7 @@ void qmp_ctl_backend_qmp(struct qmp_ctl_backend *b, struct qmp_ctl_qmp *q,
 	b->set_dirty_limit = q_set_dirty_limit;
 	b->cancel_dirty_limit = q_cancel_dirty_limit;
 	b->start_postcopy = q_start_postcopy;
+	b->set_cpu_throttle = q_set_cpu_throttle;
 	b->setup = q_setup;
 	b->error = q_error;
 	b->priv = q;
@@ -214,6 +230,12 @@ int qmp_ctl_apply(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 		     b->set_dirty_limit ?
 			b->set_dirty_limit(b, a->dirty_limit[i].cpu_index,
 					   a->dirty_limit[i].mbps) :
+			-EOPNOTSUPP, t_s, &first);
+	if (a->set_cpu_throttle)
+		note(ctl, b, "max-cpu-throttle",
+		     b->set_cpu_throttle ?
+			b->set_cpu_throttle(b, a->max_cpu_throttle_pct,
+					    a->cpu_throttle_increment_pct) :
 			-EOPNOTSUPP, t_s, &first);
 	if (a->start_postcopy)
 		note(ctl, b, "migrate-start-postcopy",

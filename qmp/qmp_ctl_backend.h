@@ -21,6 +21,9 @@ struct qmp_ctl_backend {
 			       uint64_t mbps);
 	int (*cancel_dirty_limit)(struct qmp_ctl_backend *b);
 	int (*start_postcopy)(struct qmp_ctl_backend *b);
+	/* auto-converge's max-cpu-throttle and cpu-throttle-increment */
+	int (*set_cpu_throttle)(struct qmp_ctl_backend *b, int64_t max_pct,
+				int64_t increment_pct);
 	/* Before migrate: capabilities on both ends, then parameters. */
 	int (*setup)(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s);
 	const char *(*error)(struct qmp_ctl_backend *b);

@@ -65,6 +65,7 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 				 qmp_has_capability(fs, "postcopy-preempt") &&
 				 qmp_has_capability(fd, "postcopy-preempt");
 	caps->auto_converge = qmp_has_capability(fs, "auto-converge");
+	caps->live_cpu_throttle = caps->auto_converge;
 	caps->xbzrle = k->allow_compress && qmp_has_capability(fs, "xbzrle");
 	/* the command exists without a dirty ring but then refuses */
 	caps->vcpu_dirty_limit = k->want_dirty_limit &&

@@ -762,3 +762,136 @@ TEST(a_hovering_remainder_is_stuck)
 	EXPECT_TRUE(act.cancel);
 	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why, "does not converge"));
 }
+
+/*
+ * A guest whose vCPU 0 dirties 60 MB/s whatever its dirty limit says (a
+ * host where QEMU cannot hold the limit), migrated at 1 Gbit/s with up to
+ * 80 % slowdown.  A stand-in for QEMU steps auto-converge's throttle up
+ * a second after palm raises its ceiling, by palm's increment, and the
+ * passes shrink only once the throttle is at the ceiling when `helps`.
+ */
+static void run_unheld_limit(struct qmp_ctl *ctl, bool helps,
+			     int64_t *max_pct, int64_t *incr_pct,
+			     double *raised_t, double *cancel_t)
+{
+	struct qmp_ctl_vcpu_dirty v = { .nvcpu = 2, .window_s = 1,
+					.cpu_index = { 0, 1 } };
+	struct qmp_migrate_info in = { .status = "active", .has_ram = true,
+				       .ram_total = 128 << 20,
+				       .ram_page_size = 4096 };
+	struct qmp_ctl_action act;
+	double t, next_step = 0, dirty = 60e6;
+	int64_t pct = 1;
+
+	*max_pct = *incr_pct = 0;
+	*raised_t = *cancel_t = -1;
+	for (t = 0.1; t < 40; t += 0.1) {
+		if (*raised_t >= 0 && t >= next_step && pct < *max_pct) {
+			pct = pct + *incr_pct < *max_pct ? pct + *incr_pct :
+							   *max_pct;
+			next_step = t + 2;
+		}
+		if (helps && pct >= 80)
+			dirty = 12e6;
+		in.ram_transferred += (uint64_t)(112e6 * 0.1);
+		in.cpu_throttle_percentage = pct;
+		in.ram_dirty_pages_rate = (uint64_t)(dirty / 4096);
+		if ((int)(t * 10 + 0.5) % 3 == 0) {
+			in.ram_dirty_sync_count++;
+			/* what a pass leaves: the dirtying over ~0.45 s */
+			in.ram_remaining = (uint64_t)(dirty * 0.45);
+		}
+		v.dirty_bps[0] = dirty;
+		v.dirty_bps[1] = 0;
+		qmp_ctl_observe_vcpus(ctl, t, &v);
+		qmp_ctl_step(ctl, &in, t, &act);
+		if (act.set_cpu_throttle) {
+			*max_pct = act.max_cpu_throttle_pct;
+			*incr_pct = act.cpu_throttle_increment_pct;
+			*raised_t = t;
+			next_step = t + 1;
+		}
+		if (act.cancel) {
+			*cancel_t = t;
+			return;
+		}
+	}
+}
+
+static struct qmp_ctl *palm_throttled(struct qmp_ctl_caps caps,
+				      struct qmp_ctl_setup *s)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_model_target t = target300;
+	struct qmp_model_input in = {
+		.ram_bytes = 128 << 20, .used_bytes = 64 << 20,
+		.ws_bytes = 64 << 20, .dirty_bps = 200e6, .link_bps = 125e6,
+	};
+	struct qmp_model_coef c;
+
+	t.max_slowdown = 0.8;
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+	if (qmp_ctl_plan(&ctl, &in, &caps, s))
+		return NULL;
+	return &ctl;
+}
+
+TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
+{
+	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true,
+				     .auto_converge = true,
+				     .live_cpu_throttle = true, .nvcpu = 2 };
+	double raised_t, cancel_t;
+	int64_t max_pct, incr_pct;
+	struct qmp_ctl_setup s;
+	struct qmp_ctl *ctl;
+	int k, first_dl = -1, raise = -1;
+
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	EXPECT_EQ(QMP_MODEL_PRECOPY_THROTTLED, ctl->plan.mode);
+	/* armed, idle: QEMU must have auto-converge on before the start */
+	EXPECT_TRUE(s.auto_converge);
+	EXPECT_EQ(1, s.cpu_throttle_initial_pct);
+	EXPECT_EQ(1, s.max_cpu_throttle_pct);
+
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	dump_log(ctl);
+	for (k = 0; k < ctl->nlog; k++) {
+		if (first_dl < 0 && !strcmp(ctl->log[k].action, "dirty-limit") &&
+		    ctl->log[k].t_s >= 0)
+			first_dl = k;
+		if (raise < 0 && !strcmp(ctl->log[k].action, "auto-converge") &&
+		    ctl->log[k].t_s >= 0)
+			raise = k;
+	}
+	/* the per-vCPU limit first, the whole guest only once it failed */
+	ASSERT_LE(0, first_dl);
+	ASSERT_LT(first_dl, raise);
+	EXPECT_EQ(80, max_pct);
+	EXPECT_EQ(40, incr_pct);
+	/* the throttle helped: no abort */
+	EXPECT_GT(0, cancel_t);
+
+	/* it does not help: abort, but only after QEMU reached the ceiling */
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	run_unheld_limit(ctl, false, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	ASSERT_LE(0, raised_t);
+	ASSERT_LE(0, cancel_t);
+	EXPECT_LT(raised_t + 3, cancel_t);
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why,
+			      "whole-guest throttle already applied"));
+
+	/* a backend that cannot move the ceiling mid-run (libvirt): not armed */
+	caps.live_cpu_throttle = false;
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	EXPECT_FALSE(s.auto_converge);
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	EXPECT_GT(0, raised_t);
+	ASSERT_LE(0, cancel_t);
+	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why,
+			      "dirty limit already applied"));
+}

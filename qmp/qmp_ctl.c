@@ -688,6 +688,9 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		 "remainder needs %.0f ms > %.0f ms allowed at %.1f Mbit/s",
 		 need_ms, cap_ms, bw * 8 / MB);
 	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
+	    !ctl->dirty_limited && !(dirty_bps > 0))
+		return;	/* no rate yet to aim a limit at: the next pass has one */
+	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
 	    !ctl->dirty_limited && dirty_limit_can_help(ctl, t, bw, dirty_bps)) {
 		ctl->dl_base_bps = dirty_bps;
 		/* the rate that lets passes halve, within the allowance */

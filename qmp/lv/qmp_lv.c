@@ -281,6 +281,8 @@ int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	/* VIR_MIGRATE_COMPRESSED with the xbzrle method (libvirt >= 1.0.3) */
 	caps->xbzrle = k->allow_compress;
 	caps->vcpu_dirty_limit = k->want_dirty_limit && has_dirty_limit(lv);
+	/* through the same monitor pass-through as the dirty limits */
+	caps->live_cpu_throttle = caps->vcpu_dirty_limit;
 	return 0;
 }
 

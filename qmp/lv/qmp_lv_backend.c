@@ -90,6 +90,19 @@ static int lv_cancel_dirty_limit(struct qmp_ctl_backend *b)
 		       "{\"execute\":\"cancel-vcpu-dirty-limit\"}");
 }
 
+static int lv_set_cpu_throttle(struct qmp_ctl_backend *b, int64_t max_pct,
+			       int64_t increment_pct)
+{
+	char cmd[200];
+
+	/* libvirt has no API for either while its job runs */
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"cpu-throttle-increment\":%lld,\"max-cpu-throttle\":%lld}}",
+		 (long long)increment_pct, (long long)max_pct);
+	return qmp_lv_monitor(lvp(b), "max-cpu-throttle (monitor pass-through)",
+			      cmd);
+}
+
 static int lv_start_postcopy(struct qmp_ctl_backend *b)
 {
 	struct qmp_lv *lv = lvp(b);
@@ -125,6 +138,15 @@ static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 		if (ret)
 			return ret;
 	}
+	/* QEMU wants initial <= max at every step: initial first */
+	if (s->cpu_throttle_initial_pct >= 0) {
+		snprintf(cmd, sizeof(cmd),
+			 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"cpu-throttle-initial\":%lld}}",
+			 (long long)s->cpu_throttle_initial_pct);
+		ret = qmp_lv_monitor(lv, "cpu-throttle-initial (monitor pass-through)", cmd);
+		if (ret)
+			return ret;
+	}
 	if (s->max_cpu_throttle_pct >= 0) {
 		snprintf(cmd, sizeof(cmd),
 			 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-cpu-throttle\":%lld}}",
@@ -149,6 +171,7 @@ void qmp_ctl_backend_libvirt(struct qmp_ctl_backend *b, struct qmp_lv *lv)
 	b->set_dirty_limit = lv_set_dirty_limit;
 	b->cancel_dirty_limit = lv_cancel_dirty_limit;
 	b->start_postcopy = lv_start_postcopy;
+	b->set_cpu_throttle = lv_set_cpu_throttle;
 	b->setup = lv_setup;
 	b->error = lv_error;
 	b->priv = lv;

@@ -895,3 +895,41 @@ TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
 	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why,
 			      "dirty limit already applied"));
 }
+
+/*
+ * QEMU reports no dirty rate until its first sync: a limit aimed then
+ * would be aimed at 0 (seen through libvirt: halved to 0.0 MiB/s for a
+ * minute, never escalating).  palm waits for a rate.
+ */
+TEST(no_dirty_limit_is_aimed_before_qemu_has_a_rate)
+{
+	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true, .nvcpu = 1 };
+	struct qmp_migrate_info in = { .status = "active", .has_ram = true,
+				       .ram_total = 128 << 20,
+				       .ram_page_size = 4096 };
+	struct qmp_ctl_action act;
+	struct qmp_ctl_setup s;
+	struct qmp_ctl *ctl;
+	int first = -1, k;
+	double t;
+
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	for (t = 0.1, k = 0; t < 6 && first < 0; t += 0.1, k++) {
+		in.ram_transferred += (uint64_t)(112e6 * 0.1);
+		if (k % 3 == 0) {
+			in.ram_dirty_sync_count++;
+			in.ram_remaining = 48 << 20;
+		}
+		/* a rate only from 3 s on */
+		in.ram_dirty_pages_rate = t < 3 ? 0 : (uint64_t)(110e6 / 4096);
+		qmp_ctl_step(ctl, &in, t, &act);
+		if (act.ndirty_limits)
+			first = k;
+	}
+	dump_log(ctl);
+	ASSERT_LE(0, first);
+	EXPECT_LE(3.0, 0.1 * (first + 1));
+	EXPECT_LT(1e6, ctl->dl_base_bps);
+	EXPECT_LE(1u, act.dirty_limit[0].mbps);
+}

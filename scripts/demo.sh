@@ -6,6 +6,9 @@
 # pages/ms, mostly in a hot tenth of it; the migration link is loopback
 # capped at 1 gbit by palmctl.
 set -eu
+# wait_guest_log
+# shellcheck source=scripts/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 
 build=${PALM_BUILD:-build}
 palmctl="$build/core/palmctl"
@@ -53,12 +56,8 @@ port=$(( 40000 + $$ % 20000 ))
 echo "demo: starting the source guest ($append, $accel)"
 qemu src
 src_pid=$!
-i=0
-until grep -q '^ready' "$dir/src.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "demo: the guest did not start:" >&2; cat "$dir/src.err" >&2; exit 1; }
-	sleep 0.1
-done
+wait_guest_log "$dir/src.log" '^ready' ||
+	{ echo "demo: the guest did not start:" >&2; cat "$dir/src.err" >&2; exit 1; }
 echo "demo: starting the destination (-incoming defer)"
 qemu dst -incoming defer
 dst_pid=$!

@@ -24,6 +24,9 @@ set -eu
 out=$1 ctl=$2 ws=$3 rate=$4 pattern=$5 link=$6
 shift 6
 src_dir=$(cd "$(dirname "$0")/../.." && pwd)
+# wait_guest_log
+# shellcheck source=scripts/guest-lib.sh
+. "$src_dir/scripts/guest-lib.sh"
 build=${PALM_BUILD:-build}
 case $build in /*) ;; *) build=$src_dir/$build ;; esac
 mem=${MIG_MEM:-128M}
@@ -80,12 +83,8 @@ qemu h2 dst -incoming defer
 dpid=$!
 
 # the guest's unmigrated work rate: heartbeats over base_s after ready
-i=0
-until grep -q '^ready' "$dir/src.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || { echo "cell: guest not ready" >&2; cat "$dir/src.err" >&2; exit 1; }
-	sleep 0.1
-done
+wait_guest_log "$dir/src.log" '^ready' ||
+	{ echo "cell: guest not ready" >&2; cat "$dir/src.err" >&2; exit 1; }
 sleep "$base_s"
 base=$(awk '/^hb /{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	n++; if (n == 1) { t0 = v["t_ms"]; w0 = v["work"] } t1 = v["t_ms"]; w1 = v["work"] }

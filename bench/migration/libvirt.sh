@@ -37,6 +37,9 @@ base_s=2
 # run_cell_and_say
 # shellcheck source=bench/migration/lib.sh
 . bench/migration/lib.sh
+# wait_guest_log
+# shellcheck source=scripts/guest-lib.sh
+. scripts/guest-lib.sh
 
 [ "$(id -u)" = 0 ] || { echo "bench/migration/libvirt: needs root; skipped"; exit 0; }
 if ! why=$(sh "$pair" check 2>&1); then
@@ -95,12 +98,8 @@ run_cell()
 		"$cdir/dom.xml" >"$cdir/dst.xml"
 	grep -q "$cdir/dst.log' append='on'" "$cdir/dst.xml" || return 1
 	: >"$cdir/dst.log"
-	i=0
-	until grep -q '^hb seq=100 ' "$cdir/src.log" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { echo "guest not ready" >&2; return 1; }
-		sleep 0.1
-	done
+	wait_guest_log "$cdir/src.log" '^hb seq=100 ' ||
+		{ echo "guest not ready" >&2; return 1; }
 	sleep $base_s
 	base=$(base_rate "$cdir/src.log")
 	set -- --budget "${budget}s"

@@ -14,6 +14,9 @@
 # Writes bench/results/telemetry/{loop,dirty}.json and prints the
 # command of every figure.
 set -eu
+# wait_guest_log
+# shellcheck source=scripts/guest-lib.sh
+. scripts/guest-lib.sh
 
 BUILD=${PALM_BUILD:-build}
 BENCH=$BUILD/bench/telemetry/ptel_bench
@@ -61,12 +64,8 @@ for cfg in "200M 51200 5 1" "200M 51200 20 2" "200M 51200 50 2"; do
 		-serial "file:$TMP/serial.log" -kernel "$GUEST" \
 		-append "ws=$ws rate=$rate period=10" 2>"$TMP/qemu.err" &
 	QPID=$!
-	i=0
-	until grep -q '^hb ' "$TMP/serial.log" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat "$TMP/qemu.err" >&2; exit 1; }
-		sleep 0.1
-	done
+	wait_guest_log "$TMP/serial.log" '^hb ' 200 ||
+		{ cat "$TMP/qemu.err" >&2; exit 1; }
 	sleep 0.5
 	echo "\$ qemu-system-x86_64 -accel kvm,dirty-ring-size=4096 -m 256M ... -append \"ws=$ws rate=$rate period=10\""
 	echo "\$ $BENCH dirty \$QMP_SOCK \$QEMU_PID \$SERIAL_LOG $pages $calc"

@@ -39,7 +39,7 @@ int pol_mig_estimate(const struct qmp_model_coef *c,
 	struct qmp_model_coef defaults;
 	struct qmp_model_input q;
 	struct qmp_model_pred p;
-	double load, used, budget_ms, lim;
+	double src_load, load, used, budget_ms, lim;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -52,7 +52,8 @@ int pol_mig_estimate(const struct qmp_model_coef *c,
 		qmp_model_coef_defaults(&defaults);
 		c = &defaults;
 	}
-	load = fmax(clamp(in->src_load, 0, 2), clamp(in->dst_load, 0, 2));
+	src_load = clamp(in->src_load, 0, 2);
+	load = fmax(src_load, clamp(in->dst_load, 0, 2));
 	used = in->used_frac * in->mem_bytes;
 	memset(&q, 0, sizeof(q));
 	q.ram_bytes = in->mem_bytes;
@@ -61,8 +62,7 @@ int pol_mig_estimate(const struct qmp_model_coef *c,
 	q.dirty_bps = in->dirty_bps;
 	/* the sender competes with the guests for CPU above 70% load */
 	q.link_bps = in->bw_bps *
-		     (1.0 - 0.3 * clamp((clamp(in->src_load, 0, 2) - 0.7) / 0.3,
-					0, 1));
+		     (1.0 - 0.3 * clamp((src_load - 0.7) / 0.3, 0, 1));
 	q.max_passes = POL_MIG_MAX_PASSES;
 	q.return_path = true;	/* palm enables postcopy-ram when allowed */
 	budget_ms = in->budget_s * 1000;

@@ -688,16 +688,17 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 		 "remainder needs %.0f ms > %.0f ms allowed at %.1f Mbit/s",
 		 need_ms, cap_ms, bw * 8 / MB);
 	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
-	    !ctl->dirty_limited && !(dirty_bps > 0))
-		return;	/* no rate yet to aim a limit at: the next pass has one */
-	if (tg->max_slowdown > 0 && ctl->caps.vcpu_dirty_limit &&
-	    !ctl->dirty_limited && dirty_limit_can_help(ctl, t, bw, dirty_bps)) {
-		ctl->dl_base_bps = dirty_bps;
-		/* the rate that lets passes halve, within the allowance */
-		dirty_limit(ctl, t, fmax(bw * DIRTY_LIMIT_LINK_SHARE,
-					 dirty_bps * (1 - tg->max_slowdown)),
-			    dirty_bps, why, a);
-		return;
+	    !ctl->dirty_limited) {
+		if (!(dirty_bps > 0))
+			return;	/* no rate yet to aim at: the next pass has one */
+		if (dirty_limit_can_help(ctl, t, bw, dirty_bps)) {
+			ctl->dl_base_bps = dirty_bps;
+			/* the rate that lets passes halve, within the allowance */
+			dirty_limit(ctl, t, fmax(bw * DIRTY_LIMIT_LINK_SHARE,
+						 dirty_bps * (1 - tg->max_slowdown)),
+				    dirty_bps, why, a);
+			return;
+		}
 	}
 	if (ctl->dirty_limited && !ctl->postcopy_started &&
 	    ctl->dl_want_bps > dl_floor_bps(ctl) * 1.01) {

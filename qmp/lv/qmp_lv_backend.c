@@ -90,17 +90,25 @@ static int lv_cancel_dirty_limit(struct qmp_ctl_backend *b)
 		       "{\"execute\":\"cancel-vcpu-dirty-limit\"}");
 }
 
+/* One migration parameter through the pass-through: libvirt has no API
+ * for auto-converge's parameters once its job runs. */
+static int lv_set_param(struct qmp_lv *lv, const char *name, int64_t v)
+{
+	char cmd[160], what[80];
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"%s\":%lld}}",
+		 name, (long long)v);
+	snprintf(what, sizeof(what), "%s (monitor pass-through)", name);
+	return qmp_lv_monitor(lv, what, cmd);
+}
+
 static int lv_set_cpu_throttle(struct qmp_ctl_backend *b, int64_t max_pct,
 			       int64_t increment_pct)
 {
-	char cmd[200];
+	int ret = lv_set_param(lvp(b), "cpu-throttle-increment", increment_pct);
 
-	/* libvirt has no API for either while its job runs */
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"cpu-throttle-increment\":%lld,\"max-cpu-throttle\":%lld}}",
-		 (long long)increment_pct, (long long)max_pct);
-	return qmp_lv_monitor(lvp(b), "max-cpu-throttle (monitor pass-through)",
-			      cmd);
+	return ret ? ret : lv_set_param(lvp(b), "max-cpu-throttle", max_pct);
 }
 
 static int lv_start_postcopy(struct qmp_ctl_backend *b)
@@ -122,7 +130,6 @@ static int lv_start_postcopy(struct qmp_ctl_backend *b)
 static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 {
 	struct qmp_lv *lv = lvp(b);
-	char cmd[160];
 	int ret;
 
 	if (s->postcopy)
@@ -140,21 +147,13 @@ static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 	}
 	/* QEMU wants initial <= max at every step: initial first */
 	if (s->cpu_throttle_initial_pct >= 0) {
-		snprintf(cmd, sizeof(cmd),
-			 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"cpu-throttle-initial\":%lld}}",
-			 (long long)s->cpu_throttle_initial_pct);
-		ret = qmp_lv_monitor(lv, "cpu-throttle-initial (monitor pass-through)", cmd);
+		ret = lv_set_param(lv, "cpu-throttle-initial",
+				   s->cpu_throttle_initial_pct);
 		if (ret)
 			return ret;
 	}
-	if (s->max_cpu_throttle_pct >= 0) {
-		snprintf(cmd, sizeof(cmd),
-			 "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-cpu-throttle\":%lld}}",
-			 (long long)s->max_cpu_throttle_pct);
-		ret = qmp_lv_monitor(lv, "max-cpu-throttle (monitor pass-through)", cmd);
-		if (ret)
-			return ret;
-	}
+	if (s->max_cpu_throttle_pct >= 0)
+		return lv_set_param(lv, "max-cpu-throttle", s->max_cpu_throttle_pct);
 	return 0;
 }
 

@@ -137,6 +137,13 @@ static void setup_none(struct qmp_ctl_setup *s)
 	s->cpu_throttle_initial_pct = -1;
 }
 
+/* The allowance as QEMU's throttle ceiling, percent. */
+static int64_t allowance_pct(const struct qmp_ctl *ctl)
+{
+	/* never above it: 0.07 x 100 is 7.000000000000001, not 8 */
+	return (int64_t)floor(ctl->target.max_slowdown * 100 + 1e-6);
+}
+
 static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 {
 	const struct qmp_model_target *t = &ctl->target;
@@ -278,7 +285,7 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && !ctl->caps.vcpu_dirty_limit) {
 		/* QEMU throttles by itself; palm caps it at the allowance. */
 		s->auto_converge = true;
-		s->max_cpu_throttle_pct = (int64_t)ceil(t->max_slowdown * 100);
+		s->max_cpu_throttle_pct = allowance_pct(ctl);
 		qmp_ctl_log(ctl, -1, "auto-converge", s->max_cpu_throttle_pct,
 			    "no per-vCPU dirty limit here: whole-guest auto-converge, at most %lld%% throttle (the slowdown allowance)",
 			    (long long)s->max_cpu_throttle_pct);
@@ -629,13 +636,6 @@ static bool dirty_limit_can_help(struct qmp_ctl *ctl, double t, double bw,
 		    bw / DIRTY_LIMIT_UNIT);
 	ctl->caps.vcpu_dirty_limit = false;
 	return false;
-}
-
-/* The allowance as QEMU's throttle ceiling, percent. */
-static int64_t allowance_pct(const struct qmp_ctl *ctl)
-{
-	/* never above it: 0.8 x 100 must not round up to 81 */
-	return (int64_t)floor(ctl->target.max_slowdown * 100 + 1e-6);
 }
 
 /*

@@ -933,3 +933,32 @@ TEST(no_dirty_limit_is_aimed_before_qemu_has_a_rate)
 	EXPECT_LT(1e6, ctl->dl_base_bps);
 	EXPECT_LE(1u, act.dirty_limit[0].mbps);
 }
+
+/* QEMU's throttle ceiling never exceeds the allowance (7 % was 8 %). */
+TEST(auto_converge_ceiling_is_the_allowance)
+{
+	static const int pct[] = { 7, 14, 28, 55, 56, 80 };
+	struct qmp_ctl_caps caps = { .auto_converge = true, .nvcpu = 1 };
+	struct qmp_model_input in = {
+		.ram_bytes = 128 << 20, .used_bytes = 64 << 20,
+		.ws_bytes = 64 << 20, .dirty_bps = 152e6, .link_bps = 125e6,
+	};
+	struct qmp_model_target t = target300;
+	struct qmp_model_coef c;
+	struct qmp_ctl_setup s;
+	static struct qmp_ctl ctl;
+	unsigned int i, n = 0;
+
+	qmp_model_coef_defaults(&c);
+	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
+		t.max_slowdown = pct[i] / 100.0;
+		qmp_ctl_init(&ctl, QMP_CTL_PALM, &c, &t);
+		if (qmp_ctl_plan(&ctl, &in, &caps, &s) ||
+		    ctl.plan.mode != QMP_MODEL_PRECOPY_THROTTLED)
+			continue;
+		n++;
+		EXPECT_TRUE(s.auto_converge);
+		EXPECT_EQ(pct[i], s.max_cpu_throttle_pct);
+	}
+	EXPECT_LE(3u, n);	/* most of them need throttling */
+}

@@ -147,13 +147,19 @@ deps:
 
 # Sanitized build in its own tree so that `make` and `make check` never
 # mix objects.  prove runs every test program; a skipped test passes.
+# prove hides TAP comments: the failed tests' diagnostics are kept aside
+# and printed last (long lines cut), where a CI log's tail shows them.
+CHECK_FAILLOG := build/check/failed-tests.log
 check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/check SANITIZE=1 tests
-	$(Q)PALM_BUILD=build/check \
+	$(Q)rm -f $(CHECK_FAILLOG)
+	$(Q)PALM_BUILD=build/check PALM_TEST_FAILLOG=$(CURDIR)/$(CHECK_FAILLOG) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    prove --timer --exec '' $(patsubst %.c,build/check/%,$(TEST_SRCS)) \
-	    $(if $(TEST_SCRIPTS),$(TEST_SCRIPTS))
+	    $(if $(TEST_SCRIPTS),$(TEST_SCRIPTS)) || \
+	{ echo "--- diagnostics of the failed tests ($(CHECK_FAILLOG)) ---"; \
+	  cut -c1-600 $(CHECK_FAILLOG) 2>/dev/null; exit 1; }
 
 # demo, check and bench re-read this Makefile after deps: pkg-config
 # answers only once the packages are there.

@@ -26,6 +26,13 @@
 static struct th_case *cases, **cases_tail = &cases;
 static struct th_fixture *fixtures, **fixtures_tail = &fixtures;
 static char *skip_reason;	/* MAP_SHARED page, written by the child */
+/*
+ * The running test's diagnostics, kept aside (a memfd shared with the
+ * child) so that a failure's can be appended to PALM_TEST_FAILLOG: prove
+ * hides TAP comments, and `make check` prints that file last, where a CI
+ * log's tail shows it.
+ */
+static int diag_fd = -1;
 
 /* Placeholder so that a fixture without FIXTURE_VARIANT_ADD runs once. */
 static struct th_variant default_variant = { .name = NULL, .data = NULL };
@@ -49,16 +56,40 @@ void th_register_variant(struct th_fixture *f, struct th_variant *v)
 	f->variants_tail = &v->next;
 }
 
+/* One "# ..." line to the TAP stream and to the kept diagnostics. */
+static void th_vcomment(const char *head, const char *fmt, va_list ap)
+{
+	va_list again;
+
+	va_copy(again, ap);
+	printf("# %s", head);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	if (diag_fd >= 0) {
+		dprintf(diag_fd, "# %s", head);
+		vdprintf(diag_fd, fmt, again);
+		dprintf(diag_fd, "\n");
+	}
+	va_end(again);
+}
+
+static void th_comment(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	th_vcomment("", fmt, ap);
+	va_end(ap);
+}
+
 void th_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("# ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	th_vcomment("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 void th_skip(struct th_run *run, const char *fmt, ...)
@@ -76,14 +107,13 @@ void th_skip(struct th_run *run, const char *fmt, ...)
 void th_fail(struct th_run *run, bool fatal, const char *file, int line,
 	     const char *fmt, ...)
 {
+	char head[256];
 	va_list ap;
 
-	printf("# %s:%d: ", file, line);
+	snprintf(head, sizeof(head), "%s:%d: ", file, line);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	th_vcomment(head, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 	run->failed = true;
 	if (fatal)
 		siglongjmp(run->bail, 1);
@@ -178,7 +208,7 @@ static void run_child(const struct th_case *tc, const struct th_variant *v)
 	if (f) {
 		self = calloc(1, f->self_size ? f->self_size : 1);
 		if (!self) {
-			printf("# out of memory for fixture %s\n", f->name);
+			th_comment("out of memory for fixture %s", f->name);
 			exit(TH_EXIT_FAIL);
 		}
 	}
@@ -242,60 +272,81 @@ static int wait_child(pid_t pid, double timeout_s, bool *timed_out)
 	return status;
 }
 
-static int run_one(unsigned int num, const struct th_case *tc,
-		   const struct th_variant *v)
+/*
+ * Appends the failed test's kept diagnostics to PALM_TEST_FAILLOG, if
+ * set, under a header naming the program and the test.
+ */
+static void keep_failure(const char *prog, const char *name)
+{
+	const char *path = getenv("PALM_TEST_FAILLOG");
+	char buf[4096];
+	ssize_t n;
+	FILE *out;
+
+	if (!path || !*path || diag_fd < 0 || lseek(diag_fd, 0, SEEK_SET) < 0)
+		return;
+	out = fopen(path, "a");
+	if (!out)
+		return;
+	fprintf(out, "=== %s: %s\n", prog, name);
+	while ((n = read(diag_fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, out);
+	fclose(out);
+}
+
+static int run_one(const char *prog, unsigned int num,
+		   const struct th_case *tc, const struct th_variant *v)
 {
 	double timeout = tc->timeout_s * th_timeout_scale();
 	bool timed_out = false;
 	char name[256];
-	int status;
+	int status, rc = TH_EXIT_FAIL;
 	pid_t pid;
 
 	full_name(name, sizeof(name), tc, v);
 	printf("# RUN %s ...\n", name);
 	fflush(stdout);
 	skip_reason[0] = '\0';
+	if (diag_fd >= 0 && (ftruncate(diag_fd, 0) || lseek(diag_fd, 0, SEEK_SET)))
+		diag_fd = -1;	/* keep running; only the replay is lost */
 
 	pid = fork();
 	if (pid < 0) {
-		printf("not ok %u %s # fork: %s\n", num, name, strerror(errno));
-		return TH_EXIT_FAIL;
+		th_comment("%s: fork: %s", name, strerror(errno));
+		goto out;
 	}
 	if (pid == 0)
 		run_child(tc, v);
 
 	status = wait_child(pid, timeout, &timed_out);
 	if (timed_out) {
-		printf("# %s: timed out after %.0f s\n", name, timeout);
-		printf("not ok %u %s\n", num, name);
-		return TH_EXIT_FAIL;
+		th_comment("%s: timed out after %.0f s", name, timeout);
+	} else if (status < 0) {
+		th_comment("%s: waitpid: %s", name, strerror(-status));
+	} else if (WIFSIGNALED(status)) {
+		th_comment("%s: killed by signal %d (%s)", name,
+			   WTERMSIG(status), strsignal(WTERMSIG(status)));
+	} else if (WEXITSTATUS(status) == TH_EXIT_PASS) {
+		rc = TH_EXIT_PASS;
+	} else if (WEXITSTATUS(status) == TH_EXIT_SKIP) {
+		rc = TH_EXIT_SKIP;
+	} else if (WEXITSTATUS(status) != TH_EXIT_FAIL) {
+		th_comment("%s: exited with %d", name, WEXITSTATUS(status));
 	}
-	if (status < 0) {
-		printf("not ok %u %s # waitpid: %s\n", num, name,
-		       strerror(-status));
-		return TH_EXIT_FAIL;
-	}
-	if (WIFSIGNALED(status)) {
-		printf("# %s: killed by signal %d (%s)\n", name,
-		       WTERMSIG(status), strsignal(WTERMSIG(status)));
-		printf("not ok %u %s\n", num, name);
-		return TH_EXIT_FAIL;
-	}
-	switch (WEXITSTATUS(status)) {
+out:
+	switch (rc) {
 	case TH_EXIT_PASS:
 		printf("ok %u %s\n", num, name);
-		return TH_EXIT_PASS;
+		break;
 	case TH_EXIT_SKIP:
 		printf("ok %u %s # SKIP %s\n", num, name,
 		       skip_reason[0] ? skip_reason : "(no reason given)");
-		return TH_EXIT_SKIP;
+		break;
 	default:
-		if (WEXITSTATUS(status) != TH_EXIT_FAIL)
-			printf("# %s: exited with %d\n", name,
-			       WEXITSTATUS(status));
 		printf("not ok %u %s\n", num, name);
-		return TH_EXIT_FAIL;
+		keep_failure(prog, name);
 	}
+	return rc;
 }
 
 static bool selected(const struct th_case *tc, const struct th_variant *v,
@@ -374,13 +425,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	diag_fd = memfd_create("th-diagnostics", MFD_CLOEXEC);
 	printf("TAP version 13\n1..%u\n", total);
 	fflush(stdout);
 	for (tc = cases; tc; tc = tc->next) {
 		for (v = first_variant(tc); v; v = next_variant(v)) {
 			if (!selected(tc, v, filter))
 				continue;
-			switch (run_one(++num, tc, v)) {
+			switch (run_one(argv[0], ++num, tc, v)) {
 			case TH_EXIT_PASS:
 				pass++;
 				break;

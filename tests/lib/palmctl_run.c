@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/lib/harness.h"
 #include "tests/lib/qemu_proc.h"
 
 pid_t palmctl_start(const char *const args[], char *out_path, size_t len)
@@ -52,12 +53,12 @@ int palmctl_finish(pid_t pid, const char *out_path, json_t **report)
 		return -errno;
 	*report = json_load_file(out_path, 0, &jerr);
 	if (!*report)
-		printf("# palmctl output is not JSON: %s (line %d)\n", jerr.text,
+		TH_LOG("palmctl output is not JSON: %s (line %d)", jerr.text,
 		       jerr.line);
 	else {
 		char *dump = json_dumps(*report, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-		printf("# palmctl: %s\n", dump ? dump : "?");
+		TH_LOG("palmctl: %s", dump ? dump : "?");
 		free(dump);
 	}
 	unlink(out_path);

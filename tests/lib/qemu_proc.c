@@ -296,8 +296,10 @@ void qemu_dump_stderr(const struct qemu_proc *p)
 
 	if (!f)
 		return;
-	while (fgets(buf, sizeof(buf), f))
-		printf("# qemu: %s", buf);
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		TH_LOG("qemu: %s", buf);
+	}
 	fclose(f);
 }
 
@@ -323,7 +325,7 @@ int qemu_start_pair(struct qemu_proc *src, struct qemu_proc *dst,
 	err = qemu_wait_line(src, "ready", &off, line, sizeof(line),
 			     READY_TIMEOUT_MS * th_timeout_scale());
 	if (err) {
-		printf("# the source guest did not get ready\n");
+		TH_LOG("the source guest did not get ready");
 		qemu_dump_stderr(src);
 		return err;
 	}
@@ -390,7 +392,7 @@ int qemu_guest_verify(const struct qemu_proc *p, bool *ok)
 			     VERIFY_TIMEOUT_MS * th_timeout_scale());
 	if (err)
 		return err;
-	printf("# guest: %s\n", line);
+	TH_LOG("guest: %s", line);
 	*ok = strstr(line, "result=ok") != NULL;
 	return 0;
 }

@@ -112,6 +112,7 @@ int palmctl_migrate(int argc, char **argv)
 		return PALMCTL_USAGE;
 	if (migrate_open_logs(&a, &w))
 		return PALMCTL_USAGE;
+	migrate_watch_start(&w);	/* without it, the control loop reads */
 
 	/* Failures before the start are reported like any other outcome. */
 	memset(&res, 0, sizeof(res));
@@ -178,6 +179,7 @@ int palmctl_migrate(int argc, char **argv)
 	}
 
 report:
+	migrate_watch_stop(&w);
 	if (a.predict_only && res.outcome == QMP_MIG_NOT_STARTED &&
 	    mc.have_prediction)
 		ret = PALMCTL_OK;

@@ -10,6 +10,8 @@
 #define PALM_MIGRATE_CMD_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -73,6 +75,17 @@ struct migrate_watch {
 	bool have_dst_tail;
 	struct guest_pause_meter pause;
 	struct guest_pause_meter dst_only;	/* verify results on the destination */
+	/*
+	 * A reader thread stamps the logs' lines as they arrive: a control
+	 * loop blocked in a slow libvirt or QMP call would otherwise read a
+	 * second of heartbeats at once and see a pause the guest never had.
+	 * lock guards the tails and meters while it runs.
+	 */
+	pthread_t reader;
+	pthread_mutex_t lock;
+	bool reader_running;
+	atomic_bool reader_stop;
+	double read_max_gap_s;		/* the reader's longest time between reads */
 	bool progress_on_tty;
 	bool progress_printed;
 	FILE *trace;			/* --trace: one query-migrate per line */
@@ -129,6 +142,9 @@ void migrate_idle_hook(void *ctx);
 void migrate_progress_hook(void *ctx, const struct qmp_migrate_info *info,
 			   uint64_t passes, double elapsed_s);
 int migrate_open_logs(const struct migrate_args *a, struct migrate_watch *w);
+/* The reader thread, from the migration's start until its report. */
+int migrate_watch_start(struct migrate_watch *w);
+void migrate_watch_stop(struct migrate_watch *w);
 void migrate_restart_watch(struct migrate_watch *w);
 void migrate_await_first_heartbeat(struct migrate_watch *w);
 int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,

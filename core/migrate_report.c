@@ -244,6 +244,9 @@ json_t *migrate_report_json(const struct migrate_args *a,
 				    json_real(guest_pause_ms(&w->pause)));
 		json_object_set_new(guest, "max_heartbeat_gap_ms",
 				    json_real(w->pause.max_gap_s * 1000));
+		/* the pause's resolution: lines are stamped when read */
+		json_object_set_new(guest, "log_read_max_gap_ms",
+				    json_real(w->read_max_gap_s * 1000));
 	} else {
 		json_object_set_new(guest, "pause_ms", json_null());
 	}
@@ -298,9 +301,10 @@ void migrate_report_text(const json_t *rep)
 	printf("downtime (QEMU):   %lld ms\n",
 	       (long long)json_integer_value(json_object_get(rep, "downtime_ms")));
 	if (json_is_real(pause))
-		printf("pause (guest):     %.1f ms (largest heartbeat gap %.1f ms)\n",
+		printf("pause (guest):     %.1f ms (largest heartbeat gap %.1f ms; logs read at most %.1f ms apart)\n",
 		       json_real_value(pause),
-		       json_real_value(json_object_get(guest, "max_heartbeat_gap_ms")));
+		       json_real_value(json_object_get(guest, "max_heartbeat_gap_ms")),
+		       json_real_value(json_object_get(guest, "log_read_max_gap_ms")));
 	printf("transferred:       %.1f MiB of %.1f MiB RAM in %lld passes\n",
 	       json_integer_value(json_object_get(rep, "bytes_transferred")) / 1048576.0,
 	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,

@@ -38,9 +38,82 @@ static void watch_logs(struct migrate_watch *w)
 		guest_tail_read(&w->dst_tail, t, on_dst_line, w);
 }
 
+/* The reader's period: the pause's resolution, when it gets the CPU. */
+#define READ_PERIOD_US 2000
+
+static void watch_lock(struct migrate_watch *w)
+{
+	if (w->reader_running)
+		pthread_mutex_lock(&w->lock);
+}
+
+static void watch_unlock(struct migrate_watch *w)
+{
+	if (w->reader_running)
+		pthread_mutex_unlock(&w->lock);
+}
+
+static void *reader_main(void *arg)
+{
+	struct migrate_watch *w = arg;
+	double last = qmp_now_s();
+
+	while (!atomic_load(&w->reader_stop)) {
+		double now;
+
+		pthread_mutex_lock(&w->lock);
+		watch_logs(w);
+		now = qmp_now_s();
+		if (now - last > w->read_max_gap_s)
+			w->read_max_gap_s = now - last;
+		last = now;
+		pthread_mutex_unlock(&w->lock);
+		usleep(READ_PERIOD_US);
+	}
+	return NULL;
+}
+
+int migrate_watch_start(struct migrate_watch *w)
+{
+	int err;
+
+	if (w->reader_running || (!w->have_src_tail && !w->have_dst_tail))
+		return 0;
+	err = pthread_mutex_init(&w->lock, NULL);
+	if (err)
+		return -err;
+	atomic_store(&w->reader_stop, false);
+	w->read_max_gap_s = 0;
+	/* set before the thread exists: watch_lock pairs with it from now */
+	w->reader_running = true;
+	err = pthread_create(&w->reader, NULL, reader_main, w);
+	if (err) {
+		w->reader_running = false;
+		pthread_mutex_destroy(&w->lock);
+		fprintf(stderr, "palmctl migrate: guest log reader: %s; the pause is read by the control loop\n",
+			strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+void migrate_watch_stop(struct migrate_watch *w)
+{
+	if (!w->reader_running)
+		return;
+	atomic_store(&w->reader_stop, true);
+	pthread_join(w->reader, NULL);
+	w->reader_running = false;
+	pthread_mutex_destroy(&w->lock);
+	watch_logs(w);		/* what arrived after its last read */
+}
+
 void migrate_idle_hook(void *ctx)
 {
-	watch_logs(ctx);
+	struct migrate_watch *w = ctx;
+
+	if (!w->reader_running)
+		watch_logs(w);
 }
 
 static void trace_sample(FILE *f, const struct qmp_migrate_info *info,
@@ -127,6 +200,8 @@ int migrate_open_logs(const struct migrate_args *a, struct migrate_watch *w)
  */
 void migrate_restart_watch(struct migrate_watch *w)
 {
+	watch_lock(w);
+	w->read_max_gap_s = 0;
 	if (w->have_src_tail) {
 		guest_tail_read(&w->src_tail, qmp_now_s(), on_guest_line, &w->pause);
 		w->pause.have_last = false;
@@ -135,6 +210,7 @@ void migrate_restart_watch(struct migrate_watch *w)
 	}
 	if (w->have_dst_tail)
 		guest_tail_read(&w->dst_tail, qmp_now_s(), NULL, NULL);
+	watch_unlock(w);
 }
 
 /*
@@ -143,33 +219,51 @@ void migrate_restart_watch(struct migrate_watch *w)
  */
 void migrate_await_first_heartbeat(struct migrate_watch *w)
 {
-	uint64_t seen = w->dst_only.heartbeats;
-	double period = w->pause.period_ms ? w->pause.period_ms / 1000.0 : 0.1;
-	double deadline = qmp_now_s() + 2 + 20 * period;
+	uint64_t seen, now_seen;
+	double period, deadline;
 
-	while (qmp_now_s() < deadline && w->dst_only.heartbeats == seen) {
-		watch_logs(w);
+	watch_lock(w);
+	seen = w->dst_only.heartbeats;
+	period = w->pause.period_ms ? w->pause.period_ms / 1000.0 : 0.1;
+	watch_unlock(w);
+	deadline = qmp_now_s() + 2 + 20 * period;
+	do {
+		watch_lock(w);
+		if (!w->reader_running)
+			watch_logs(w);
+		now_seen = w->dst_only.heartbeats;
+		watch_unlock(w);
+		if (now_seen != seen)
+			break;
 		usleep(2000);
-	}
+	} while (qmp_now_s() < deadline);
 }
 
 int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,
 			char *why, size_t len)
 {
 	double deadline = qmp_now_s() + 60;
-	uint64_t after_seq = w->dst_only.last_seq;
+	uint64_t after_seq;
+	bool done;
 	int err;
 
+	watch_lock(w);
+	after_seq = w->dst_only.last_seq;
 	w->dst_only.have_verify = false;
+	watch_unlock(w);
 	err = qmp_send_key(dst, "v");
 	if (err) {
 		snprintf(why, len, "send-key: %s", qmp_last_error(dst));
 		return err;
 	}
 	while (qmp_now_s() < deadline) {
-		watch_logs(w);
-		if (w->dst_only.have_verify &&
-		    w->dst_only.last_verify.seq >= after_seq)
+		watch_lock(w);
+		if (!w->reader_running)
+			watch_logs(w);
+		done = w->dst_only.have_verify &&
+		       w->dst_only.last_verify.seq >= after_seq;
+		watch_unlock(w);
+		if (done)
 			return 0;
 		usleep(5000);
 	}

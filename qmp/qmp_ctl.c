@@ -45,6 +45,18 @@
 #define DIRTY_LIMIT_TOLERANCE 0.15
 /* Each escalation with limits in force halves the aim, to the allowance. */
 #define DIRTY_LIMIT_STEP 0.5
+/*
+ * QEMU's dirty limit sleeps a vCPU each time its dirty ring fills, and
+ * raises that sleep every second the vCPU stays above its limit, up to
+ * 99 times the ring's fill time (dirtylimit_set_throttle, 7.1 on): a
+ * 16 MiB ring under a 1 MiB/s limit stalled the test guest 3.4 s.  The
+ * sleep that holds a limit q is ring / q - ring / rate; palm keeps it
+ * within this share of the pause target, and so no limit below
+ * ring / (share x pause + ring / rate).
+ */
+#define DIRTY_LIMIT_STALL_SHARE 0.5
+/* QEMU has no default ring size; libvirt's documentation and palm's use this. */
+#define ASSUMED_DIRTY_RING_PAGES 4096
 /* Per-vCPU observations older than this no longer describe the guest. */
 #define VCPU_OBS_MAX_AGE_S 3.0
 #define MB 1e6
@@ -142,6 +154,47 @@ static int64_t allowance_pct(const struct qmp_ctl *ctl)
 {
 	/* never above it: 0.07 x 100 is 7.000000000000001, not 8 */
 	return (int64_t)floor(ctl->target.max_slowdown * 100 + 1e-6);
+}
+
+static double dirty_ring_bytes(const struct qmp_ctl *ctl)
+{
+	int pages = ctl->caps.dirty_ring_pages > 0 ? ctl->caps.dirty_ring_pages :
+						     ASSUMED_DIRTY_RING_PAGES;
+
+	return pages * 4096.0;
+}
+
+/* The lowest limit for a vCPU dirtying vcpu_bps that stalls it briefly. */
+static double stall_floor_bps(const struct qmp_ctl *ctl, double vcpu_bps)
+{
+	double ring = dirty_ring_bytes(ctl);
+	double stall_s = DIRTY_LIMIT_STALL_SHARE * ctl->target.max_pause_ms / 1000;
+
+	if (!(vcpu_bps > 0))
+		return ring / stall_s;
+	return ring / (stall_s + ring / vcpu_bps);
+}
+
+/*
+ * The least a guest dirtying dirty_bps can be held to by per-vCPU
+ * limits: QEMU's tolerance, and the stall floor of its vCPUs.
+ */
+static double dl_reach_bps(const struct qmp_ctl *ctl, double dirty_bps)
+{
+	int n = ctl->caps.nvcpu > 0 ? ctl->caps.nvcpu : 1;
+
+	return fmax(QEMU_DIRTY_LIMIT_REACH_BPS,
+		    n * stall_floor_bps(ctl, dirty_bps / n));
+}
+
+static bool dl_all_at_floor(const struct qmp_ctl *ctl)
+{
+	int i;
+
+	for (i = 0; i < ctl->ndl; i++)
+		if (ctl->dl[i].mbps > ctl->dl[i].floor_mbps)
+			return false;
+	return ctl->ndl > 0;
 }
 
 static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
@@ -260,11 +313,19 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 					       p->compress),
 		    s->bandwidth_bps * 8 / MB);
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->input.dirty_bps * (1 - p->throttle) < QEMU_DIRTY_LIMIT_REACH_BPS &&
+	    ctl->caps.dirty_ring_pages <= 0)
+		qmp_ctl_log(ctl, -1, "note", ASSUMED_DIRTY_RING_PAGES,
+			    "dirty ring size unknown to this backend: assumed %d entries per vCPU for the dirty limit's stall floor",
+			    ASSUMED_DIRTY_RING_PAGES);
+	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
+	    ctl->input.dirty_bps * (1 - p->throttle) <
+		    dl_reach_bps(ctl, ctl->input.dirty_bps) &&
 	    ctl->caps.auto_converge) {
 		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
-			    "not used: the plan needs the guest at %.1f MiB/s and QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit",
-			    ctl->input.dirty_bps * (1 - p->throttle) / DIRTY_LIMIT_UNIT);
+			    "not used: the plan needs the guest at %.1f MiB/s; QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit, and below %.1f MiB/s a full dirty ring would stall it > %.0f ms",
+			    ctl->input.dirty_bps * (1 - p->throttle) / DIRTY_LIMIT_UNIT,
+			    dl_reach_bps(ctl, ctl->input.dirty_bps) / DIRTY_LIMIT_UNIT,
+			    DIRTY_LIMIT_STALL_SHARE * t->max_pause_ms);
 		ctl->caps.vcpu_dirty_limit = false;
 	}
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
@@ -474,12 +535,16 @@ static double dl_gain(const struct qmp_ctl *ctl, int cpu_index)
 
 /* One limit into the action and into what palm keeps of it. */
 static void put_limit(struct qmp_ctl_dl *dl, int ndl, int cpu_index,
-		      double want_bps, double gain, struct qmp_ctl_action *a)
+		      double want_bps, double gain, double floor_bps,
+		      struct qmp_ctl_action *a)
 {
 	dl[ndl].cpu_index = cpu_index;
 	dl[ndl].want_bps = want_bps;
 	dl[ndl].gain = gain;
+	dl[ndl].floor_mbps = (uint64_t)ceil(floor_bps / DIRTY_LIMIT_UNIT);
 	dl[ndl].mbps = limit_unit(want_bps * gain);
+	if (dl[ndl].mbps < dl[ndl].floor_mbps)
+		dl[ndl].mbps = dl[ndl].floor_mbps;
 	a->dirty_limit[a->ndirty_limits].cpu_index = cpu_index;
 	a->dirty_limit[a->ndirty_limits].mbps = dl[ndl].mbps;
 	a->ndirty_limits++;
@@ -504,9 +569,12 @@ static void set_dirty_limits(struct qmp_ctl *ctl, double t, double want_bps,
 	n = vcpus_fresh(ctl, t) ? dirtying_vcpus(v, order, &covered) : 0;
 	if (!n) {
 		put_limit(dl, 0, -1, want_bps / ctl->caps.nvcpu,
-			  dl_gain(ctl, -1), a);
-		snprintf(how, len, "each of %d vCPUs to %llu MiB/s (no per-vCPU rates)",
-			 ctl->caps.nvcpu, (unsigned long long)dl[0].mbps);
+			  dl_gain(ctl, -1),
+			  stall_floor_bps(ctl, ctl->dl_base_bps / ctl->caps.nvcpu),
+			  a);
+		snprintf(how, len, "each of %d vCPUs to %llu MiB/s (no per-vCPU rates%s)",
+			 ctl->caps.nvcpu, (unsigned long long)dl[0].mbps,
+			 dl[0].mbps == dl[0].floor_mbps ? "; stall floor" : "");
 		n = 1;
 		goto keep;
 	}
@@ -518,7 +586,8 @@ static void set_dirty_limits(struct qmp_ctl *ctl, double t, double want_bps,
 		int cpu = v->cpu_index[order[i]];
 
 		put_limit(dl, i, cpu, budget * v->dirty_bps[order[i]] / covered,
-			  dl_gain(ctl, cpu), a);
+			  dl_gain(ctl, cpu),
+			  stall_floor_bps(ctl, v->dirty_bps[order[i]]), a);
 		if (off >= 0 && (size_t)off < len)
 			off += snprintf(how + off, len - off, " cpu %d %.1f->%llu",
 					cpu, v->dirty_bps[order[i]] / DIRTY_LIMIT_UNIT,
@@ -563,10 +632,13 @@ static bool adjust_dirty_limits(struct qmp_ctl *ctl, double t, bool new_pass,
 				if (v->cpu_index[k] == d->cpu_index)
 					m = v->dirty_bps[k];
 		}
-		if (m <= d->want_bps * (1 + DIRTY_LIMIT_TOLERANCE) || d->mbps <= 1)
+		if (m <= d->want_bps * (1 + DIRTY_LIMIT_TOLERANCE) ||
+		    d->mbps <= d->floor_mbps || d->mbps <= 1)
 			continue;
 		d->gain *= d->want_bps / m;
 		d->mbps = limit_unit(d->want_bps * d->gain);
+		if (d->mbps < d->floor_mbps)
+			d->mbps = d->floor_mbps;
 		a->dirty_limit[a->ndirty_limits].cpu_index = d->cpu_index;
 		a->dirty_limit[a->ndirty_limits++].mbps = d->mbps;
 		if (off >= 0 && (size_t)off < sizeof(how))
@@ -626,14 +698,15 @@ static bool dirty_limit_can_help(struct qmp_ctl *ctl, double t, double bw,
 				 double dirty_bps)
 {
 	double reach = fmax(dirty_bps * (1 - ctl->target.max_slowdown),
-			    QEMU_DIRTY_LIMIT_REACH_BPS);
+			    dl_reach_bps(ctl, dirty_bps));
 
 	if (reach < bw)
 		return true;
 	qmp_ctl_log(ctl, t, "dirty-limit", 0,
-		    "not used: within the %.0f%% allowance and QEMU's 25 MB/s tolerance the guest would still dirty >= %.1f MiB/s, the link drains %.1f",
-		    ctl->target.max_slowdown * 100, reach / DIRTY_LIMIT_UNIT,
-		    bw / DIRTY_LIMIT_UNIT);
+		    "not used: within the %.0f%% allowance, QEMU's 25 MB/s tolerance and stalls under %.0f ms per full dirty ring the guest would still dirty >= %.1f MiB/s, the link drains %.1f",
+		    ctl->target.max_slowdown * 100,
+		    DIRTY_LIMIT_STALL_SHARE * ctl->target.max_pause_ms,
+		    reach / DIRTY_LIMIT_UNIT, bw / DIRTY_LIMIT_UNIT);
 	ctl->caps.vcpu_dirty_limit = false;
 	return false;
 }
@@ -651,6 +724,13 @@ static void whole_guest_throttle(struct qmp_ctl *ctl, double t,
 {
 	int64_t pct = allowance_pct(ctl);
 
+	/*
+	 * An unheld limit slows nothing, but QEMU's sleep per full ring
+	 * keeps climbing: the next full ring would stall the guest.
+	 */
+	a->cancel_dirty_limits = true;
+	ctl->ndl = 0;
+	ctl->caps.vcpu_dirty_limit = false;
 	a->set_cpu_throttle = true;
 	a->max_cpu_throttle_pct = pct;
 	a->cpu_throttle_increment_pct = pct > AC_STEPS ?
@@ -659,7 +739,7 @@ static void whole_guest_throttle(struct qmp_ctl *ctl, double t,
 	ctl->ac_raised_t = t;
 	ctl->stuck_passes = 0;
 	qmp_ctl_log(ctl, t, "auto-converge", (double)pct,
-		    "%s with the dirty limit at the allowance (guest dirties %.1f MiB/s, %.1f aimed): QEMU does not hold it; whole-guest throttle up to %lld%% in steps of %lld%%",
+		    "%s with the dirty limit at its floor (guest dirties %.1f MiB/s, %.1f aimed): QEMU does not hold it; limits cancelled, whole-guest throttle up to %lld%% in steps of %lld%%",
 		    why, dirty_bps / DIRTY_LIMIT_UNIT,
 		    ctl->dl_want_bps / DIRTY_LIMIT_UNIT, (long long)pct,
 		    (long long)a->cpu_throttle_increment_pct);
@@ -700,8 +780,8 @@ static void escalate(struct qmp_ctl *ctl, double t, double bw, double need_ms,
 			return;
 		}
 	}
-	if (ctl->dirty_limited && !ctl->postcopy_started &&
-	    ctl->dl_want_bps > dl_floor_bps(ctl) * 1.01) {
+	if (ctl->dirty_limited && !ctl->postcopy_started && ctl->ndl > 0 &&
+	    ctl->dl_want_bps > dl_floor_bps(ctl) * 1.01 && !dl_all_at_floor(ctl)) {
 		/* limited and still stuck: tighten, down to the allowance */
 		dirty_limit(ctl, t, fmax(ctl->dl_want_bps * DIRTY_LIMIT_STEP,
 					 dl_floor_bps(ctl)),

@@ -36,6 +36,7 @@ struct qmp_ctl_caps {
 	/* max-cpu-throttle may change while the migration runs (QMP) */
 	bool live_cpu_throttle;
 	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
+	int dirty_ring_pages;	/* KVM dirty ring entries per vCPU; 0: unknown */
 	/*
 	 * multifd zstd on both ends: one channel (one compressing thread)
 	 * per host CPU the vCPUs leave free, at least 1; 0 = not offered.
@@ -91,6 +92,7 @@ struct qmp_ctl_action {
 	bool set_cpu_throttle;
 	int64_t max_cpu_throttle_pct;
 	int64_t cpu_throttle_increment_pct;
+	bool cancel_dirty_limits;	/* before set_cpu_throttle */
 	bool cancel;			/* give up; the reason is logged */
 };
 
@@ -100,6 +102,7 @@ struct qmp_ctl_dl {
 	double want_bps;	/* what it should dirty (each, for -1) */
 	double gain;		/* limit / want that gets want: QEMU overshoots */
 	uint64_t mbps;		/* the limit QEMU has */
+	uint64_t floor_mbps;	/* below it a full ring stalls the vCPU too long */
 };
 
 #define QMP_CTL_LOG_MAX 128

@@ -231,6 +231,10 @@ int qmp_ctl_apply(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 			b->set_dirty_limit(b, a->dirty_limit[i].cpu_index,
 					   a->dirty_limit[i].mbps) :
 			-EOPNOTSUPP, t_s, &first);
+	if (a->cancel_dirty_limits)
+		note(ctl, b, "cancel-vcpu-dirty-limit",
+		     b->cancel_dirty_limit ? b->cancel_dirty_limit(b) :
+					     -EOPNOTSUPP, t_s, &first);
 	if (a->set_cpu_throttle)
 		note(ctl, b, "max-cpu-throttle",
 		     b->set_cpu_throttle ?

@@ -260,6 +260,30 @@ static bool has_dirty_limit(struct qmp_lv *lv)
 			      "{\"execute\":\"query-vcpu-dirty-limit\"}") == 0;
 }
 
+/*
+ * The domain's KVM dirty ring, in entries per vCPU (libvirt >= 8.0:
+ * <features><kvm><dirty-ring state='on' size='N'/>); 0 when it has none
+ * or says something QEMU would not take (a power of 2, 1024 to 65536).
+ */
+static int dirty_ring_pages(struct qmp_lv *lv)
+{
+	char *xml = virDomainGetXMLDesc(lv->dom, 0);
+	const char *ring = xml ? strstr(xml, "<dirty-ring state='on'") : NULL;
+	const char *size = ring ? strstr(ring, "size='") : NULL;
+	const char *end = ring ? strchr(ring, '>') : NULL;
+	long n = 0;
+
+	if (size && end && size < end) {
+		char *stop;
+
+		n = strtol(size + strlen("size='"), &stop, 10);
+		if (*stop != '\'' || n < 1024 || n > 65536 || (n & (n - 1)))
+			n = 0;
+	}
+	free(xml);
+	return (int)n;
+}
+
 int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 		      struct qmp_ctl_caps *caps)
 {
@@ -281,6 +305,7 @@ int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	/* VIR_MIGRATE_COMPRESSED with the xbzrle method (libvirt >= 1.0.3) */
 	caps->xbzrle = k->allow_compress;
 	caps->vcpu_dirty_limit = k->want_dirty_limit && has_dirty_limit(lv);
+	caps->dirty_ring_pages = dirty_ring_pages(lv);
 	/* through the same monitor pass-through as the dirty limits */
 	caps->live_cpu_throttle = caps->vcpu_dirty_limit;
 	return 0;

@@ -770,9 +770,16 @@ TEST(a_hovering_remainder_is_stuck)
  * a second after palm raises its ceiling, by palm's increment, and the
  * passes shrink only once the throttle is at the ceiling when `helps`.
  */
+/* What run_unheld_limit saw of the dirty limits palm set. */
+struct limits_seen {
+	uint64_t min_mbps;		/* the lowest limit set; 0: none */
+	bool cancelled_with_raise;	/* limits cancelled as the throttle rose */
+};
+
 static void run_unheld_limit(struct qmp_ctl *ctl, bool helps,
 			     int64_t *max_pct, int64_t *incr_pct,
-			     double *raised_t, double *cancel_t)
+			     double *raised_t, double *cancel_t,
+			     struct limits_seen *seen)
 {
 	struct qmp_ctl_vcpu_dirty v = { .nvcpu = 2, .window_s = 1,
 					.cpu_index = { 0, 1 } };
@@ -805,6 +812,11 @@ static void run_unheld_limit(struct qmp_ctl *ctl, bool helps,
 		v.dirty_bps[1] = 0;
 		qmp_ctl_observe_vcpus(ctl, t, &v);
 		qmp_ctl_step(ctl, &in, t, &act);
+		for (int i = 0; seen && i < act.ndirty_limits; i++)
+			if (!seen->min_mbps || act.dirty_limit[i].mbps < seen->min_mbps)
+				seen->min_mbps = act.dirty_limit[i].mbps;
+		if (seen && act.set_cpu_throttle)
+			seen->cancelled_with_raise = act.cancel_dirty_limits;
 		if (act.set_cpu_throttle) {
 			*max_pct = act.max_cpu_throttle_pct;
 			*incr_pct = act.cpu_throttle_increment_pct;
@@ -856,7 +868,7 @@ TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
 	EXPECT_EQ(1, s.cpu_throttle_initial_pct);
 	EXPECT_EQ(1, s.max_cpu_throttle_pct);
 
-	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t, NULL);
 	dump_log(ctl);
 	for (k = 0; k < ctl->nlog; k++) {
 		if (first_dl < 0 && !strcmp(ctl->log[k].action, "dirty-limit") &&
@@ -877,7 +889,7 @@ TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
 	/* it does not help: abort, but only after QEMU reached the ceiling */
 	ctl = palm_throttled(caps, &s);
 	ASSERT_NE_NULL(ctl);
-	run_unheld_limit(ctl, false, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	run_unheld_limit(ctl, false, &max_pct, &incr_pct, &raised_t, &cancel_t, NULL);
 	ASSERT_LE(0, raised_t);
 	ASSERT_LE(0, cancel_t);
 	EXPECT_LT(raised_t + 3, cancel_t);
@@ -889,11 +901,53 @@ TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
 	ctl = palm_throttled(caps, &s);
 	ASSERT_NE_NULL(ctl);
 	EXPECT_FALSE(s.auto_converge);
-	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t);
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t, NULL);
 	EXPECT_GT(0, raised_t);
 	ASSERT_LE(0, cancel_t);
 	EXPECT_NE_NULL(strstr(ctl->log[ctl->nlog - 1].why,
 			      "dirty limit already applied"));
+}
+
+/*
+ * QEMU sleeps a vCPU each time its dirty ring fills, longer every second
+ * it stays above its limit: a 1 MiB/s limit on a 16 MiB ring stalled the
+ * test guest 3.4 s.  palm sets no limit whose steady sleep would pass
+ * half the pause target, and cancels the limits it finds unheld.
+ */
+TEST(dirty_limits_never_stall_a_vcpu_past_half_the_pause)
+{
+	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true,
+				     .auto_converge = true,
+				     .live_cpu_throttle = true, .nvcpu = 2 };
+	struct limits_seen big = { 0 }, small = { 0 };
+	double raised_t, cancel_t, ring, floor_mib;
+	int64_t max_pct, incr_pct;
+	struct qmp_ctl_setup s;
+	struct qmp_ctl *ctl;
+
+	/* run_unheld_limit's vCPU 0 dirties 60 MB/s; the pause target 300 ms */
+	ring = 4096 * 4096.0;
+	floor_mib = ring / (0.15 + ring / 60e6) / MIB;
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t,
+			 &big);
+	dump_log(ctl);
+	ASSERT_LT(0u, big.min_mbps);
+	EXPECT_LE(floor_mib, (double)big.min_mbps);
+	EXPECT_LE(0, raised_t);
+	EXPECT_TRUE(big.cancelled_with_raise);
+
+	/* a ring a quarter the size stalls a quarter as long: lower limits */
+	caps.dirty_ring_pages = 1024;
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	run_unheld_limit(ctl, true, &max_pct, &incr_pct, &raised_t, &cancel_t,
+			 &small);
+	ASSERT_LT(0u, small.min_mbps);
+	EXPECT_LT(small.min_mbps, big.min_mbps);
+	ring = 1024 * 4096.0;
+	EXPECT_LE(ring / (0.15 + ring / 60e6) / MIB, (double)small.min_mbps);
 }
 
 /*

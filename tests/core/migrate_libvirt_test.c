@@ -340,12 +340,15 @@ TEST_F_TIMEOUT(lv, palm_switches_a_hot_libvirt_guest_to_postcopy, 180)
 TEST_F_TIMEOUT(lv, palm_throttles_a_libvirt_guest_with_dirty_limits, 180)
 {
 	bool limited = false, failed = false;
-	char state[64];
+	char state[64], why[128];
 	const json_t *d;
 	json_t *rep = NULL;
 	size_t i;
 	int rc;
 
+	if (!kvm_available(why, sizeof(why)))
+		SKIP(return, "per-vCPU dirty limits need KVM's dirty ring: %s",
+		     why);
 	/* 48 MiB rewritten as fast as the vCPU can (~110 MiB/s): too fast for a
 	 * 300 ms pause at 1 Gbit/s, so palm must throttle (unshaped link, as the
 	 * QMP dirty-limit test) */

@@ -177,14 +177,14 @@ static double stall_floor_bps(const struct qmp_ctl *ctl, double vcpu_bps)
 
 /*
  * The least a guest dirtying dirty_bps can be held to by per-vCPU
- * limits: QEMU's tolerance, and the stall floor of its vCPUs.
+ * limits: QEMU's tolerance, and the stall floor of a vCPU making all of
+ * it (the floor is concave: any split over more vCPUs adds up to more).
+ * Whether to try at all; each limit set keeps its own vCPU's floor.
  */
 static double dl_reach_bps(const struct qmp_ctl *ctl, double dirty_bps)
 {
-	int n = ctl->caps.nvcpu > 0 ? ctl->caps.nvcpu : 1;
-
 	return fmax(QEMU_DIRTY_LIMIT_REACH_BPS,
-		    n * stall_floor_bps(ctl, dirty_bps / n));
+		    stall_floor_bps(ctl, dirty_bps));
 }
 
 static bool dl_all_at_floor(const struct qmp_ctl *ctl)

@@ -134,9 +134,12 @@ TEST_F_TIMEOUT(dlimit, limits_only_the_dirtying_vcpu_and_completes, 120)
 	EXPECT_GT(0.05 * report_num(json_array_get(last, 0), "dirty_bytes_per_s", NULL),
 		  report_num(json_array_get(last, 1), "dirty_bytes_per_s", NULL));
 
-	/* QEMU itself holds a limit on vCPU 0 only */
+	/*
+	 * QEMU itself holds a limit on vCPU 0 only; none once palm found it
+	 * unheld, for its sleeps per full ring would then keep growing.
+	 */
 	ASSERT_EQ(0, limited_vcpus(&self->src, &mask));
-	EXPECT_EQ(1u, mask);
+	EXPECT_EQ(fallback ? 0u : 1u, mask);
 
 	TH_LOG("total %.0f ms, QEMU downtime %.0f ms, guest pause %.0f ms",
 	       report_num(rep, "total_time_ms", NULL),

@@ -91,9 +91,10 @@ static int run_self(const char *name, char *out, size_t len)
 	size_t n;
 	FILE *p;
 
+	/* its failures are expected: keep them out of make check's report */
 	snprintf(cmd, sizeof(cmd),
-		 "PALM_HARNESS_SELFTEST=1 /proc/%d/exe -t %s 2>&1", getpid(),
-		 name);
+		 "PALM_HARNESS_SELFTEST=1 PALM_TEST_FAILLOG= /proc/%d/exe -t %s 2>&1",
+		 getpid(), name);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;

@@ -53,6 +53,14 @@ static void watch_unlock(struct migrate_watch *w)
 		pthread_mutex_unlock(&w->lock);
 }
 
+/* Locks the meters, read up to now: by the reader, else here. */
+static void watch_lock_current(struct migrate_watch *w)
+{
+	watch_lock(w);
+	if (!w->reader_running)
+		watch_logs(w);
+}
+
 static void *reader_main(void *arg)
 {
 	struct migrate_watch *w = arg;
@@ -228,9 +236,7 @@ void migrate_await_first_heartbeat(struct migrate_watch *w)
 	watch_unlock(w);
 	deadline = qmp_now_s() + 2 + 20 * period;
 	do {
-		watch_lock(w);
-		if (!w->reader_running)
-			watch_logs(w);
+		watch_lock_current(w);
 		now_seen = w->dst_only.heartbeats;
 		watch_unlock(w);
 		if (now_seen != seen)
@@ -257,9 +263,7 @@ int migrate_verify_guest(struct qmp_client *dst, struct migrate_watch *w,
 		return err;
 	}
 	while (qmp_now_s() < deadline) {
-		watch_lock(w);
-		if (!w->reader_running)
-			watch_logs(w);
+		watch_lock_current(w);
 		done = w->dst_only.have_verify &&
 		       w->dst_only.last_verify.seq >= after_seq;
 		watch_unlock(w);

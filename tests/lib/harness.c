@@ -74,15 +74,6 @@ static void th_vcomment(const char *head, const char *fmt, va_list ap)
 	va_end(again);
 }
 
-static void th_comment(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	th_vcomment("", fmt, ap);
-	va_end(ap);
-}
-
 void th_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -208,7 +199,7 @@ static void run_child(const struct th_case *tc, const struct th_variant *v)
 	if (f) {
 		self = calloc(1, f->self_size ? f->self_size : 1);
 		if (!self) {
-			th_comment("out of memory for fixture %s", f->name);
+			th_log("out of memory for fixture %s", f->name);
 			exit(TH_EXIT_FAIL);
 		}
 	}
@@ -312,7 +303,7 @@ static int run_one(const char *prog, unsigned int num,
 
 	pid = fork();
 	if (pid < 0) {
-		th_comment("%s: fork: %s", name, strerror(errno));
+		th_log("%s: fork: %s", name, strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
@@ -320,18 +311,18 @@ static int run_one(const char *prog, unsigned int num,
 
 	status = wait_child(pid, timeout, &timed_out);
 	if (timed_out) {
-		th_comment("%s: timed out after %.0f s", name, timeout);
+		th_log("%s: timed out after %.0f s", name, timeout);
 	} else if (status < 0) {
-		th_comment("%s: waitpid: %s", name, strerror(-status));
+		th_log("%s: waitpid: %s", name, strerror(-status));
 	} else if (WIFSIGNALED(status)) {
-		th_comment("%s: killed by signal %d (%s)", name,
+		th_log("%s: killed by signal %d (%s)", name,
 			   WTERMSIG(status), strsignal(WTERMSIG(status)));
 	} else if (WEXITSTATUS(status) == TH_EXIT_PASS) {
 		rc = TH_EXIT_PASS;
 	} else if (WEXITSTATUS(status) == TH_EXIT_SKIP) {
 		rc = TH_EXIT_SKIP;
 	} else if (WEXITSTATUS(status) != TH_EXIT_FAIL) {
-		th_comment("%s: exited with %d", name, WEXITSTATUS(status));
+		th_log("%s: exited with %d", name, WEXITSTATUS(status));
 	}
 out:
 	switch (rc) {

@@ -55,8 +55,11 @@
  * ring / (share x pause + ring / rate).
  */
 #define DIRTY_LIMIT_STALL_SHARE 0.5
-/* QEMU has no default ring size; libvirt's documentation and palm's use this. */
-#define ASSUMED_DIRTY_RING_PAGES 4096
+/*
+ * A ring of unknown size is taken as the largest QEMU allows: the
+ * highest floor, so that no limit can stall a vCPU past the share.
+ */
+#define ASSUMED_DIRTY_RING_PAGES QMP_DIRTY_RING_MAX_PAGES
 /* Per-vCPU observations older than this no longer describe the guest. */
 #define VCPU_OBS_MAX_AGE_S 3.0
 #define MB 1e6
@@ -313,9 +316,18 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 					       p->compress),
 		    s->bandwidth_bps * 8 / MB);
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->caps.dirty_ring_pages <= 0)
+	    ctl->caps.dirty_ring_pages < 0) {
+		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
+			    "not used: the source QEMU runs without a KVM dirty ring (its command line sets no dirty-ring-size), and QEMU limits dirtying only through one");
+		ctl->caps.vcpu_dirty_limit = false;
+	}
+	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
+	    ctl->caps.dirty_ring_pages == 0)
 		qmp_ctl_log(ctl, -1, "note", ASSUMED_DIRTY_RING_PAGES,
-			    "dirty ring size unknown to this backend: assumed %d entries per vCPU for the dirty limit's stall floor",
+			    "dirty ring size unknown (%s): assumed the largest QEMU takes, %d entries per vCPU, for the dirty limit's stall floor",
+			    ctl->caps.dirty_ring_unknown[0] ?
+				    ctl->caps.dirty_ring_unknown :
+				    "this backend does not tell",
 			    ASSUMED_DIRTY_RING_PAGES);
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
 	    ctl->input.dirty_bps * (1 - p->throttle) <

@@ -28,6 +28,9 @@ enum qmp_ctl_kind {
 	QMP_CTL_AUTOCONVERGE,
 };
 
+/* KVM_DIRTY_RING_MAX_ENTRIES: QEMU refuses a larger dirty-ring-size */
+#define QMP_DIRTY_RING_MAX_PAGES 65536
+
 /* What this QEMU pair offers (from qmp_features and the accelerator). */
 struct qmp_ctl_caps {
 	bool postcopy;		/* postcopy-ram on both ends */
@@ -36,7 +39,9 @@ struct qmp_ctl_caps {
 	/* max-cpu-throttle may change while the migration runs (QMP) */
 	bool live_cpu_throttle;
 	bool vcpu_dirty_limit;	/* set-vcpu-dirty-limit and a KVM dirty ring */
-	int dirty_ring_pages;	/* KVM dirty ring entries per vCPU; 0: unknown */
+	/* KVM dirty ring entries per vCPU; 0: unknown; -1: QEMU runs without */
+	int dirty_ring_pages;
+	char dirty_ring_unknown[96];	/* why it is unknown, for the log */
 	/*
 	 * multifd zstd on both ends: one channel (one compressing thread)
 	 * per host CPU the vCPUs leave free, at least 1; 0 = not offered.

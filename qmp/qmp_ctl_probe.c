@@ -10,6 +10,7 @@
 #include "qmp/qmp_commands.h"
 #include "qmp/qmp_ctl_commands.h"
 #include "qmp/qmp_features.h"
+#include "qmp/qmp_peer.h"
 
 #define MAX_VCPUS 256
 /* QEMU's default multifd-channels: more buys nothing on a slow link */
@@ -34,6 +35,29 @@ static bool has_multifd_zstd(const struct qmp_features *f)
 {
 	return qmp_has_capability(f, "multifd") &&
 	       qmp_has_multifd_compression(f, "zstd");
+}
+
+/*
+ * The ring's size bounds how long QEMU's dirty limit stalls a vCPU.
+ * QMP does not tell it; a local QEMU's command line does.
+ */
+static void source_dirty_ring(struct qmp_client *src, struct qmp_ctl_caps *caps)
+{
+	char why[sizeof(caps->dirty_ring_unknown)];
+	bool kvm = false;
+	int pages;
+
+	if (qmp_peer_dirty_ring(src, &pages, why, sizeof(why))) {
+		snprintf(caps->dirty_ring_unknown, sizeof(caps->dirty_ring_unknown),
+			 "%s", why);
+		return;
+	}
+	if (qmp_query_kvm_enabled(src, &kvm)) {
+		snprintf(caps->dirty_ring_unknown, sizeof(caps->dirty_ring_unknown),
+			 "query-kvm: %s", qmp_last_error(src));
+		return;
+	}
+	caps->dirty_ring_pages = kvm && pages > 0 ? pages : -1;
 }
 
 int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
@@ -70,6 +94,8 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 	/* the command exists without a dirty ring but then refuses */
 	caps->vcpu_dirty_limit = k->want_dirty_limit &&
 				 qmp_has_command(fs, "set-vcpu-dirty-limit");
+	if (caps->vcpu_dirty_limit)
+		source_dirty_ring(src, caps);
 	ret = qmp_query_cpus_fast(src, vcpus, MAX_VCPUS, &n);
 	if (ret && ret != -ENOBUFS) {
 		snprintf(err, errlen, "source: query-cpus-fast: %s",

@@ -261,27 +261,37 @@ static bool has_dirty_limit(struct qmp_lv *lv)
 }
 
 /*
- * The domain's KVM dirty ring, in entries per vCPU (libvirt >= 8.0:
- * <features><kvm><dirty-ring state='on' size='N'/>); 0 when it has none
- * or says something QEMU would not take (a power of 2, 1024 to 65536).
+ * What the domain XML says of its accelerator: KVM or not, and its KVM
+ * dirty ring in entries per vCPU (libvirt >= 8.0: <features><kvm>
+ * <dirty-ring state='on' size='N'/>): -1 when it has none, 0 when its
+ * size is missing or one libvirt would not take (a power of 2, 1024 to
+ * 65536).  Read once: neither changes while the domain runs.
  */
-static int dirty_ring_pages(struct qmp_lv *lv)
+static void read_domain_accel(struct qmp_lv *lv)
 {
-	char *xml = virDomainGetXMLDesc(lv->dom, 0);
-	const char *ring = xml ? strstr(xml, "<dirty-ring state='on'") : NULL;
-	const char *size = ring ? strstr(ring, "size='") : NULL;
-	const char *end = ring ? strchr(ring, '>') : NULL;
-	long n = 0;
+	char *xml, *stop;
+	const char *ring, *size, *end;
+	long n;
 
+	if (lv->xml_read)
+		return;
+	xml = virDomainGetXMLDesc(lv->dom, 0);
+	ring = xml ? strstr(xml, "<dirty-ring state='on'") : NULL;
+	size = ring ? strstr(ring, "size='") : NULL;
+	end = ring ? strchr(ring, '>') : NULL;
+	/* a ring whose size palm cannot read is one of unknown size */
+	n = ring ? 0 : -1;
 	if (size && end && size < end) {
-		char *stop;
-
 		n = strtol(size + strlen("size='"), &stop, 10);
-		if (*stop != '\'' || n < 1024 || n > 65536 || (n & (n - 1)))
+		if (*stop != '\'' || n < 1024 || n > QMP_DIRTY_RING_MAX_PAGES ||
+		    (n & (n - 1)))
 			n = 0;
 	}
+	lv->kvm = xml && strstr(xml, "<domain type='kvm'");
+	lv->dirty_ring_pages = (int)n;
+	/* a failed fetch is tried again next time */
+	lv->xml_read = xml != NULL;
 	free(xml);
-	return (int)n;
 }
 
 int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
@@ -305,7 +315,14 @@ int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	/* VIR_MIGRATE_COMPRESSED with the xbzrle method (libvirt >= 1.0.3) */
 	caps->xbzrle = k->allow_compress;
 	caps->vcpu_dirty_limit = k->want_dirty_limit && has_dirty_limit(lv);
-	caps->dirty_ring_pages = dirty_ring_pages(lv);
+	/* whether QEMU limits dirtying at all, QEMU itself said just now */
+	read_domain_accel(lv);
+	caps->dirty_ring_pages = lv->xml_read && lv->dirty_ring_pages > 0 ?
+				 lv->dirty_ring_pages : 0;
+	if (!caps->dirty_ring_pages)
+		snprintf(caps->dirty_ring_unknown, sizeof(caps->dirty_ring_unknown),
+			 "%s", lv->xml_read ? "the domain XML gives no ring size palm can read" :
+					      "the domain XML could not be read");
 	/* through the same monitor pass-through as the dirty limits */
 	caps->live_cpu_throttle = caps->vcpu_dirty_limit;
 	return 0;
@@ -361,15 +378,12 @@ static int measure_once(struct qmp_lv *lv, int t_s, unsigned int mode,
  */
 static unsigned int dirty_rate_mode(struct qmp_lv *lv)
 {
-	char *xml = virDomainGetXMLDesc(lv->dom, 0);
-	unsigned int mode = VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING;
-
-	if (xml && strstr(xml, "<dirty-ring state='on'"))
-		mode = VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING;
-	else if (xml && strstr(xml, "<domain type='kvm'"))
-		mode = VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP;
-	free(xml);
-	return mode;
+	read_domain_accel(lv);
+	if (lv->dirty_ring_pages >= 0 && lv->xml_read)
+		return VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING;
+	if (lv->kvm)
+		return VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP;
+	return VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING;
 }
 
 /* libvirt's dirty-rate calculation, twice, in the domain's best mode */

@@ -241,7 +241,8 @@ TEST(dirty_limit_goes_to_the_vcpus_that_dirty)
 {
 	static struct trace tr;
 	struct qmp_model_target t = target300;
-	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true, .nvcpu = 3 };
+	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true, .nvcpu = 3,
+				     .dirty_ring_pages = 4096 };
 	double want;
 	struct qmp_ctl_action act;
 	struct qmp_ctl *ctl;
@@ -560,6 +561,19 @@ static const char *logged(const struct qmp_ctl *ctl, const char *action)
 	return NULL;
 }
 
+/* Some decision for action says text (the first may be another). */
+static bool logged_with(const struct qmp_ctl *ctl, const char *action,
+			const char *text)
+{
+	int i;
+
+	for (i = 0; i < ctl->nlog; i++)
+		if (!strcmp(ctl->log[i].action, action) &&
+		    strstr(ctl->log[i].why, text))
+			return true;
+	return false;
+}
+
 TEST(palm_turns_xbzrle_on_where_rewritten_pages_differ_little)
 {
 	static struct qmp_ctl ctl;
@@ -853,7 +867,8 @@ TEST(unheld_dirty_limit_falls_back_to_whole_guest_throttle)
 {
 	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true,
 				     .auto_converge = true,
-				     .live_cpu_throttle = true, .nvcpu = 2 };
+				     .live_cpu_throttle = true, .nvcpu = 2,
+				     .dirty_ring_pages = 4096 };
 	double raised_t, cancel_t;
 	int64_t max_pct, incr_pct;
 	struct qmp_ctl_setup s;
@@ -918,7 +933,8 @@ TEST(dirty_limits_never_stall_a_vcpu_past_half_the_pause)
 {
 	struct qmp_ctl_caps caps = { .vcpu_dirty_limit = true,
 				     .auto_converge = true,
-				     .live_cpu_throttle = true, .nvcpu = 2 };
+				     .live_cpu_throttle = true, .nvcpu = 2,
+				     .dirty_ring_pages = 4096 };
 	struct limits_seen big = { 0 }, small = { 0 };
 	double raised_t, cancel_t, ring, floor_mib;
 	int64_t max_pct, incr_pct;
@@ -948,6 +964,26 @@ TEST(dirty_limits_never_stall_a_vcpu_past_half_the_pause)
 	EXPECT_LT(small.min_mbps, big.min_mbps);
 	ring = 1024 * 4096.0;
 	EXPECT_LE(ring / (0.15 + ring / 60e6) / MIB, (double)small.min_mbps);
+
+	/*
+	 * A ring of unknown size is the largest QEMU takes (the log says
+	 * so): 256 MiB stalls a 60 MB/s vCPU at ~55 MiB/s already, so no
+	 * limit can reach the aim and auto-converge is planned instead.
+	 */
+	caps.dirty_ring_pages = 0;
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	EXPECT_TRUE(logged_with(ctl, "note", "assumed the largest QEMU takes, 65536"));
+	EXPECT_TRUE(logged_with(ctl, "dirty-limit", "not used"));
+	EXPECT_FALSE(ctl->caps.vcpu_dirty_limit);
+
+	/* a QEMU without a ring has no dirty limit to give */
+	caps.dirty_ring_pages = -1;
+	ctl = palm_throttled(caps, &s);
+	ASSERT_NE_NULL(ctl);
+	EXPECT_TRUE(logged_with(ctl, "dirty-limit", "runs without a KVM dirty ring"));
+	EXPECT_FALSE(ctl->caps.vcpu_dirty_limit);
+	EXPECT_TRUE(s.auto_converge);
 }
 
 /*

@@ -80,6 +80,7 @@ TEST_F_TIMEOUT(dlimit, limits_only_the_dirtying_vcpu_and_completes, 120)
 {
 	const json_t *vd, *last, *d, *verify;
 	bool targeted = false, fallback = false, fallback_first = false;
+	bool ring_unknown = false;
 	unsigned int mask = 0;
 	char uri[64];
 	json_t *rep;
@@ -107,6 +108,8 @@ TEST_F_TIMEOUT(dlimit, limits_only_the_dirtying_vcpu_and_completes, 120)
 		if (!strcmp(report_str(d, "action", NULL), "dirty-limit") &&
 		    strstr(report_str(d, "why", NULL), "1 of 2 vCPUs"))
 			targeted = true;
+		ring_unknown |= !!strstr(report_str(d, "why", NULL),
+					 "dirty ring size unknown");
 		/* raised mid-run (t >= 0), not the arming before the start */
 		if (!strcmp(report_str(d, "action", NULL), "auto-converge") &&
 		    report_num(d, "t_s", NULL) >= 0) {
@@ -121,6 +124,8 @@ TEST_F_TIMEOUT(dlimit, limits_only_the_dirtying_vcpu_and_completes, 120)
 	EXPECT_STREQ("pre-copy-throttled",
 		     report_str(rep, "prediction", "mode"));
 	EXPECT_FALSE(json_is_true(json_object_get(rep, "postcopy")));
+	/* the ring's size, from the source QEMU's command line */
+	EXPECT_FALSE(ring_unknown);
 	EXPECT_TRUE(targeted);
 	EXPECT_FALSE(fallback_first);	/* the per-vCPU limit is tried first */
 

@@ -7,7 +7,9 @@
 #include "tests/lib/harness.h"
 #include "qmp/qmp_client.h"
 #include "qmp/qmp_commands.h"
+#include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_features.h"
+#include "qmp/qmp_peer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -240,6 +242,42 @@ TEST_F(qemu, status_stop_and_cont)
 	ASSERT_EQ(0, qmp_query_status(self->c, st, sizeof(st), &running));
 	EXPECT_STREQ("paused", st);
 	EXPECT_FALSE(running);
+}
+
+/*
+ * QMP does not tell the KVM dirty ring's size; QEMU's command line does,
+ * and query-kvm which accelerator runs.  TCG is first here and always
+ * starts, so the KVM options are only parsed (no /dev/kvm needed).
+ */
+TEST_F(qemu, dirty_ring_size_from_the_command_line)
+{
+	static const char *const kvm_second[] = {
+		"-accel", "kvm,dirty-ring-size=2048", NULL
+	};
+	struct qmp_ctl_known k;
+	struct qmp_ctl_caps caps;
+	char err[160] = "";
+	int pages = -7, r;
+
+	EXPECT_EQ(0, qmp_peer_dirty_ring(self->c, &pages, err, sizeof(err)));
+	EXPECT_EQ(0, pages);
+
+	ASSERT_EQ(0, vm_start(&self->dst, kvm_second));
+	r = vm_connect(&self->dst, &self->dstc);
+	if (r)
+		vm_dump_log(&self->dst);
+	ASSERT_EQ(0, r);
+	r = qmp_peer_dirty_ring(self->dstc, &pages, err, sizeof(err));
+	if (r)
+		TH_LOG("%s", err);
+	EXPECT_EQ(0, r);
+	EXPECT_EQ(2048, pages);
+
+	qmp_ctl_known_init(&k);
+	k.want_dirty_limit = true;
+	ASSERT_EQ(0, qmp_ctl_probe_caps(self->dstc, NULL, &k, &caps, err,
+					sizeof(err)));
+	EXPECT_EQ(-1, caps.dirty_ring_pages);	/* TCG runs: no ring */
 }
 
 TEST_F(qemu, cpus_fast_gives_real_thread_ids)

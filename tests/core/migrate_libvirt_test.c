@@ -102,9 +102,10 @@ FIXTURE_SETUP(lv)
 	if (!qemu_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
 	/*
-	 * A test killed at its timeout gets no teardown: its daemons and
-	 * guest would run on and load the next tests.  Take down every pair
-	 * whose test is gone.
+	 * The pair's daemons run under setsid, out of the test's process
+	 * group: a test killed at its timeout has the runner take its pair
+	 * down (below); one killed some other way (prove itself) leaves it
+	 * to the next setup, which takes down every pair whose test is gone.
 	 */
 	sh("for d in /tmp/palm-lv.*; do [ -f \"$d/owner\" ] || continue; "
 	   "kill -0 \"$(cat \"$d/owner\")\" 2>/dev/null && continue; "
@@ -113,6 +114,8 @@ FIXTURE_SETUP(lv)
 	ASSERT_NE_NULL(mkdtemp(self->dir));
 	chmod(self->dir, 0755);
 	ASSERT_EQ(0, sh("echo %d >%s/owner", getpid(), self->dir));
+	ASSERT_EQ(0, th_cleanup_on_kill("sh " PAIR " down %s >/dev/null 2>&1; rm -rf %s",
+					self->dir, self->dir));
 	snprintf(self->name, sizeof(self->name), "palm-guest-%d", getpid());
 	snprintf(self->src_log, sizeof(self->src_log), "%s/src.log", self->dir);
 	snprintf(self->dst_log, sizeof(self->dst_log), "%s/dst.log", self->dir);

@@ -33,6 +33,8 @@ static char *skip_reason;	/* MAP_SHARED page, written by the child */
  * log's tail shows it.
  */
 static int diag_fd = -1;
+/* Commands to run when the test is killed, one per line (th_cleanup_on_kill). */
+static int cleanup_fd = -1;
 
 /* Placeholder so that a fixture without FIXTURE_VARIANT_ADD runs once. */
 static struct th_variant default_variant = { .name = NULL, .data = NULL };
@@ -263,6 +265,45 @@ static int wait_child(pid_t pid, double timeout_s, bool *timed_out)
 	return status;
 }
 
+int th_cleanup_on_kill(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd) || strchr(cmd, '\n'))
+		return -EINVAL;
+	if (cleanup_fd < 0)
+		return -EBADF;
+	/* one write per line: the test may be killed between two */
+	return dprintf(cleanup_fd, "%s\n", cmd) == n + 1 ? 0 : -EIO;
+}
+
+/* A killed test's teardown did not run: run what it registered. */
+static void run_cleanups(const char *name)
+{
+	char buf[8192], *line, *nl;
+	ssize_t n;
+	int rc;
+
+	if (cleanup_fd < 0 || lseek(cleanup_fd, 0, SEEK_SET) < 0)
+		return;
+	n = read(cleanup_fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		th_log("%s: killed, so its cleanup: %s", name, line);
+		rc = system(line);
+		if (rc)
+			th_log("%s: cleanup exited with %d", name, rc);
+	}
+}
+
 /*
  * Appends the failed test's kept diagnostics to PALM_TEST_FAILLOG, if
  * set, under a header naming the program and the test.
@@ -300,6 +341,9 @@ static int run_one(const char *prog, unsigned int num,
 	skip_reason[0] = '\0';
 	if (diag_fd >= 0 && (ftruncate(diag_fd, 0) || lseek(diag_fd, 0, SEEK_SET)))
 		diag_fd = -1;	/* keep running; only the replay is lost */
+	if (cleanup_fd >= 0 &&
+	    (ftruncate(cleanup_fd, 0) || lseek(cleanup_fd, 0, SEEK_SET)))
+		cleanup_fd = -1;
 
 	pid = fork();
 	if (pid < 0) {
@@ -324,6 +368,8 @@ static int run_one(const char *prog, unsigned int num,
 	} else if (WEXITSTATUS(status) != TH_EXIT_FAIL) {
 		th_log("%s: exited with %d", name, WEXITSTATUS(status));
 	}
+	if (timed_out || (status >= 0 && WIFSIGNALED(status)))
+		run_cleanups(name);
 out:
 	switch (rc) {
 	case TH_EXIT_PASS:
@@ -417,6 +463,7 @@ int main(int argc, char **argv)
 	}
 
 	diag_fd = memfd_create("th-diagnostics", MFD_CLOEXEC);
+	cleanup_fd = memfd_create("th-cleanups", MFD_CLOEXEC);
 	printf("TAP version 13\n1..%u\n", total);
 	fflush(stdout);
 	for (tc = cases; tc; tc = tc->next) {

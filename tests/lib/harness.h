@@ -72,6 +72,12 @@ void th_register_variant(struct th_fixture *f, struct th_variant *v);
 void th_skip(struct th_run *run, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void th_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A shell command the runner runs if this test is killed (its timeout,
+ * a signal), when its teardown cannot: for what outlives the test's
+ * process group, such as daemons started under setsid.  0 or -errno.
+ */
+int th_cleanup_on_kill(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void th_fail(struct th_run *run, bool fatal, const char *file, int line,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -77,6 +77,27 @@ TEST_TIMEOUT(must_time_out, 1)
 	pause();
 }
 
+/* Its cleanup must run although its teardown cannot; marker: a path */
+TEST_TIMEOUT(must_time_out_and_clean_up, 1)
+{
+	const char *marker = getenv("PALM_HARNESS_MARKER");
+
+	if (!in_selftest() || !marker)
+		SKIP(return, "only run by killed_tests_get_their_cleanup");
+	ASSERT_EQ(0, th_cleanup_on_kill("touch %s.killed", marker));
+	pause();
+}
+
+/* A test that ends by itself has its teardown: no cleanup runs. */
+TEST(must_pass_without_cleanup)
+{
+	const char *marker = getenv("PALM_HARNESS_MARKER");
+
+	if (!in_selftest() || !marker)
+		SKIP(return, "only run by killed_tests_get_their_cleanup");
+	ASSERT_EQ(0, th_cleanup_on_kill("touch %s.passed", marker));
+}
+
 TEST(must_crash)
 {
 	if (!in_selftest())
@@ -101,6 +122,38 @@ static int run_self(const char *name, char *out, size_t len)
 	n = fread(out, 1, len - 1, p);
 	out[n] = '\0';
 	return pclose(p);
+}
+
+/* Runs case of this binary with PALM_HARNESS_MARKER=marker; its status. */
+static int run_marked(const char *name, const char *marker)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "PALM_HARNESS_SELFTEST=1 PALM_HARNESS_MARKER=%s PALM_TEST_FAILLOG= "
+		 "/proc/%d/exe -t %s >/dev/null 2>&1", marker, getpid(), name);
+	return system(cmd);
+}
+
+TEST(killed_tests_get_their_cleanup)
+{
+	char dir[] = "/tmp/palm-th-XXXXXX", marker[64], path[80];
+	int status;
+
+	ASSERT_NE_NULL(mkdtemp(dir));
+	snprintf(marker, sizeof(marker), "%s/m", dir);
+	status = run_marked("must_time_out_and_clean_up", marker);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	snprintf(path, sizeof(path), "%s.killed", marker);
+	EXPECT_EQ(0, access(path, F_OK));
+	unlink(path);
+
+	status = run_marked("must_pass_without_cleanup", marker);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(path, sizeof(path), "%s.passed", marker);
+	EXPECT_NE(0, access(path, F_OK));
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(failures_are_reported)

@@ -26,6 +26,7 @@ struct cli_opts {
 	const char *days[MAX_DAYS], *train_days[MAX_DAYS];
 	unsigned int n_days, n_train_days;
 	unsigned int episodes, seeds, step, reps, hosts, eval_every, demo;
+	unsigned int val_seeds;
 	unsigned int pretrain, lr_e6, mig_cost_milli;
 	int host;
 	uint64_t seed;
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  train    --train-days D1,D2 --out FILE [--episodes N] [--seed S]\n"
 	      "           [--curve CSV] [--eval-every N] [--demo-episodes N]\n"
+	      "           [--val-seeds N (validation runs per training day)]\n"
 	      "           [--init FILE (resume from a policy file)]\n"
 	      "           [--pretrain-updates N] [--lr-micro N (learning rate x 1e6)]\n"
 	      "           [--mig-cost-milli N (VM-steps x 1000 per migration)]\n"
@@ -197,6 +199,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 			ret = parse_uint(k, v, 1, 100000, &o->lr_e6);
 		else if (!strcmp(k, "--eval-every"))
 			ret = parse_uint(k, v, 1, 100000, &o->eval_every);
+		else if (!strcmp(k, "--val-seeds"))
+			ret = parse_uint(k, v, 1, 100, &o->val_seeds);
 		else if (!strcmp(k, "--policies"))
 			ret = parse_policies(v, &o->policies);
 		else {
@@ -354,6 +358,8 @@ static int cmd_train(const struct cli_opts *o)
 	cfg.episodes = o->episodes;
 	cfg.seed = o->seed;
 	cfg.val_every = o->eval_every;
+	if (o->val_seeds)
+		cfg.val_seeds = o->val_seeds;
 	if (o->demo != ~0u)
 		cfg.demo_episodes = o->demo;
 	if (o->pretrain != ~0u)

@@ -28,6 +28,14 @@ TEST(rejects_bad_arguments)
 	const char *a8[] = { "policy", "eval", "--days", "nonexistent-day",
 			     "--traces", "/nonexistent-palm" };
 	const char *a9[] = { "policy", "explain", "--days", "a,b", "--policy", "p" };
+	const char *a10[] = { "policy", "train", "--train-days", "x", "--out", "o",
+			      "--val-seeds", "0" };
+	const char *a11[] = { "policy", "train", "--train-days", "x", "--out", "o",
+			      "--val-seeds", "101" };
+	/* known and in range: it gets as far as the (missing) traces */
+	const char *a12[] = { "policy", "train", "--train-days", "nonexistent-day",
+			      "--out", "/nonexistent-palm/o", "--val-seeds", "3",
+			      "--traces", "/nonexistent-palm" };
 
 	EXPECT_EQ(2, run(1, a1));
 	EXPECT_EQ(2, run(2, a2));
@@ -38,6 +46,9 @@ TEST(rejects_bad_arguments)
 	EXPECT_EQ(2, run(4, a7));
 	EXPECT_EQ(1, run(6, a8));
 	EXPECT_EQ(2, run(6, a9));
+	EXPECT_EQ(2, run(8, a10));
+	EXPECT_EQ(2, run(8, a11));
+	EXPECT_EQ(1, run(10, a12));
 }
 
 /* A missing or malformed migration model is an error, not the defaults. */

@@ -109,7 +109,7 @@ for w in $ws; do
 	done
 done
 
-cmd="MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause MIG_FILL=$fill MIG_DELTA=$delta${MIG_OUT:+ MIG_OUT=$MIG_OUT} sh bench/migration/run.sh"
+cmd="MIG_GRID=${MIG_GRID:-small} MIG_ACCEL=$MIG_ACCEL MIG_BUDGET=$budget MIG_PAUSE=$pause MIG_FILL=$fill MIG_DELTA=$delta${MIG_CTLS:+ MIG_CTLS=\"$MIG_CTLS\"}${MIG_OUT:+ MIG_OUT=$MIG_OUT} sh bench/migration/run.sh"
 if [ "$out" = bench/results/migration ]; then
 	sh "$here/summarize.sh" "$out" "$cmd" "$here/RESULTS.md"
 	sh "$here/calibrate.sh" "$out" >"$here/model.coef.new" && mv "$here/model.coef.new" "$here/model.coef"

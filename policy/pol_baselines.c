@@ -31,6 +31,14 @@ bool pol_must_evacuate(const struct pol_cluster *c, unsigned int h)
 	return c->hosts[h].fc.alarm[POL_FK_FAULT] || pol_memory_due(c, h);
 }
 
+/* Overloaded (or alarmed so) above the relief target. */
+static bool overload_needs_relief(const struct pol_host *hh,
+				  double target_util)
+{
+	return pol_relief_util(hh) > target_util &&
+	       (hh->fc.alarm[POL_FK_OVERLOAD] || pol_host_util(hh) > 1.0);
+}
+
 bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 		      double target_util)
 {
@@ -39,10 +47,7 @@ bool pol_needs_relief(const struct pol_cluster *c, unsigned int h,
 	if (hh->failed)
 		return false;
 	/* a failing host is evacuated; an overloaded one only relieved */
-	if (pol_must_evacuate(c, h))
-		return true;
-	return pol_relief_util(hh) > target_util &&
-	       (hh->fc.alarm[POL_FK_OVERLOAD] || pol_host_util(hh) > 1.0);
+	return pol_must_evacuate(c, h) || overload_needs_relief(hh, target_util);
 }
 
 /*
@@ -134,11 +139,15 @@ int pol_bestfit_decide(struct pol_policy *p, const struct pol_cluster *c,
 		       unsigned int h, struct pol_order *o)
 {
 	const struct pol_host *hh = &c->hosts[h];
-	bool evacuate = pol_must_evacuate(c, h);
 	double excess, key, best = INFINITY;
 	unsigned int v, pick = POL_NO_HOST, d, k;
+	bool evacuate;
 
-	if (!pol_needs_relief(c, h, p->target_util))
+	/* pol_needs_relief, with the evacuation test (a VM count) once */
+	if (hh->failed)
+		return 0;
+	evacuate = pol_must_evacuate(c, h);
+	if (!evacuate && !overload_needs_relief(hh, p->target_util))
 		return 0;
 	excess = (pol_relief_util(hh) - p->target_util) * hh->cores;
 	for (k = c->vm_start[h]; k < c->vm_start[h + 1]; k++) {

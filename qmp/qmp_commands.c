@@ -138,11 +138,14 @@ static int dec_object(struct dec *d, const json_t *v, const char *what)
 
 #define MI_FIELD(f) offsetof(struct qmp_migrate_info, f)
 
-static const struct {
+/* An unsigned member of a query-migrate sub-object, where it goes. */
+struct mi_u64_field {
 	const char *key;
 	size_t off;
 	bool required;
-} mi_ram_fields[] = {
+};
+
+static const struct mi_u64_field mi_ram_fields[] = {
 	{ "transferred", MI_FIELD(ram_transferred), true },
 	{ "remaining", MI_FIELD(ram_remaining), true },
 	{ "total", MI_FIELD(ram_total), true },
@@ -155,16 +158,29 @@ static const struct {
 	{ "postcopy-requests", MI_FIELD(ram_postcopy_requests), false },
 };
 
-static const struct {
-	const char *key;
-	size_t off;
-} mi_xbzrle_fields[] = {
-	{ "cache-size", MI_FIELD(xbzrle_cache_size) },
-	{ "bytes", MI_FIELD(xbzrle_bytes) },
-	{ "pages", MI_FIELD(xbzrle_pages) },
-	{ "cache-miss", MI_FIELD(xbzrle_cache_miss) },
-	{ "overflow", MI_FIELD(xbzrle_overflow) },
+static const struct mi_u64_field mi_xbzrle_fields[] = {
+	{ "cache-size", MI_FIELD(xbzrle_cache_size), true },
+	{ "bytes", MI_FIELD(xbzrle_bytes), true },
+	{ "pages", MI_FIELD(xbzrle_pages), true },
+	{ "cache-miss", MI_FIELD(xbzrle_cache_miss), true },
+	{ "overflow", MI_FIELD(xbzrle_overflow), true },
 };
+
+static int dec_u64_fields(struct dec *d, const json_t *obj,
+			  const struct mi_u64_field *f, size_t n,
+			  struct qmp_migrate_info *mi)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = dec_u64(d, obj, f[i].key, f[i].required,
+			    (uint64_t *)((char *)mi + f[i].off));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 static const struct {
 	const char *key;
@@ -214,13 +230,11 @@ int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 			goto out;
 		mi.has_ram = true;
 		d.what = "query-migrate: ram";
-		for (i = 0; i < sizeof(mi_ram_fields) / sizeof(mi_ram_fields[0]); i++) {
-			r = dec_u64(&d, ram, mi_ram_fields[i].key,
-				    mi_ram_fields[i].required,
-				    (uint64_t *)((char *)&mi + mi_ram_fields[i].off));
-			if (r < 0)
-				goto out;
-		}
+		r = dec_u64_fields(&d, ram, mi_ram_fields,
+				   sizeof(mi_ram_fields) / sizeof(mi_ram_fields[0]),
+				   &mi);
+		if (r < 0)
+			goto out;
 		r = dec_rate(&d, ram, "mbps", &mi.ram_mbps);
 		if (r < 0)
 			goto out;
@@ -233,12 +247,11 @@ int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 			goto out;
 		mi.has_xbzrle = true;
 		d.what = "query-migrate: xbzrle-cache";
-		for (i = 0; i < sizeof(mi_xbzrle_fields) / sizeof(mi_xbzrle_fields[0]); i++) {
-			r = dec_u64(&d, xbzrle, mi_xbzrle_fields[i].key, true,
-				    (uint64_t *)((char *)&mi + mi_xbzrle_fields[i].off));
-			if (r < 0)
-				goto out;
-		}
+		r = dec_u64_fields(&d, xbzrle, mi_xbzrle_fields,
+				   sizeof(mi_xbzrle_fields) / sizeof(mi_xbzrle_fields[0]),
+				   &mi);
+		if (r < 0)
+			goto out;
 		r = dec_rate(&d, xbzrle, "cache-miss-rate",
 			     &mi.xbzrle_cache_miss_rate);
 		if (r < 0)

@@ -200,6 +200,61 @@ static bool dl_all_at_floor(const struct qmp_ctl *ctl)
 	return ctl->ndl > 0;
 }
 
+/*
+ * A plan that throttles: per-vCPU dirty limits where QEMU has them and
+ * they can reach the aim without stalling a vCPU (auto-converge armed
+ * behind them), else whole-guest auto-converge up to the allowance.
+ */
+static void plan_throttle(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
+{
+	const struct qmp_model_target *t = &ctl->target;
+	const struct qmp_model_plan *p = &ctl->plan;
+	double need_bps = ctl->input.dirty_bps * (1 - p->throttle);
+	double reach_bps = dl_reach_bps(ctl, ctl->input.dirty_bps);
+
+	if (ctl->caps.vcpu_dirty_limit && ctl->caps.dirty_ring_pages < 0) {
+		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
+			    "not used: the source QEMU runs without a KVM dirty ring (its command line sets no dirty-ring-size, or KVM does not run), and QEMU limits dirtying only through one");
+		ctl->caps.vcpu_dirty_limit = false;
+	} else if (ctl->caps.vcpu_dirty_limit && ctl->caps.dirty_ring_pages == 0) {
+		qmp_ctl_log(ctl, -1, "note", ASSUMED_DIRTY_RING_PAGES,
+			    "dirty ring size unknown (%s): assumed the largest QEMU takes, %d entries per vCPU, for the dirty limit's stall floor",
+			    ctl->caps.dirty_ring_unknown[0] ?
+				    ctl->caps.dirty_ring_unknown :
+				    "this backend does not tell",
+			    ASSUMED_DIRTY_RING_PAGES);
+	}
+	if (ctl->caps.vcpu_dirty_limit && need_bps < reach_bps &&
+	    ctl->caps.auto_converge) {
+		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
+			    "not used: the plan needs the guest at %.1f MiB/s; QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit, and below %.1f MiB/s a full dirty ring would stall it > %.0f ms",
+			    need_bps / DIRTY_LIMIT_UNIT, reach_bps / DIRTY_LIMIT_UNIT,
+			    DIRTY_LIMIT_STALL_SHARE * t->max_pause_ms);
+		ctl->caps.vcpu_dirty_limit = false;
+	}
+	if (!ctl->caps.vcpu_dirty_limit) {
+		/* QEMU throttles by itself; palm caps it at the allowance. */
+		s->auto_converge = true;
+		s->max_cpu_throttle_pct = allowance_pct(ctl);
+		qmp_ctl_log(ctl, -1, "auto-converge", s->max_cpu_throttle_pct,
+			    "no per-vCPU dirty limit here: whole-guest auto-converge, at most %lld%% throttle (the slowdown allowance)",
+			    (long long)s->max_cpu_throttle_pct);
+	} else if (ctl->caps.auto_converge && ctl->caps.live_cpu_throttle) {
+		/*
+		 * Behind the per-vCPU limit, in case QEMU cannot hold it:
+		 * auto-converge at 1 % (QEMU wants it on before the start),
+		 * raised to the allowance only if the limit fails.
+		 */
+		s->auto_converge = true;
+		s->cpu_throttle_initial_pct = 1;
+		s->max_cpu_throttle_pct = 1;
+		ctl->ac_armed = true;
+		qmp_ctl_log(ctl, -1, "auto-converge", 1,
+			    "armed at 1%%: raised to the %.0f%% allowance only if QEMU's per-vCPU dirty limit does not hold",
+			    t->max_slowdown * 100);
+	}
+}
+
 static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 {
 	const struct qmp_model_target *t = &ctl->target;
@@ -315,54 +370,8 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		    qmp_model_pause_reserve_ms(&ctl->coef, p->pred.wire_bps,
 					       p->compress),
 		    s->bandwidth_bps * 8 / MB);
-	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->caps.dirty_ring_pages < 0) {
-		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
-			    "not used: the source QEMU runs without a KVM dirty ring (its command line sets no dirty-ring-size), and QEMU limits dirtying only through one");
-		ctl->caps.vcpu_dirty_limit = false;
-	}
-	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->caps.dirty_ring_pages == 0)
-		qmp_ctl_log(ctl, -1, "note", ASSUMED_DIRTY_RING_PAGES,
-			    "dirty ring size unknown (%s): assumed the largest QEMU takes, %d entries per vCPU, for the dirty limit's stall floor",
-			    ctl->caps.dirty_ring_unknown[0] ?
-				    ctl->caps.dirty_ring_unknown :
-				    "this backend does not tell",
-			    ASSUMED_DIRTY_RING_PAGES);
-	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->input.dirty_bps * (1 - p->throttle) <
-		    dl_reach_bps(ctl, ctl->input.dirty_bps) &&
-	    ctl->caps.auto_converge) {
-		qmp_ctl_log(ctl, -1, "dirty-limit", 0,
-			    "not used: the plan needs the guest at %.1f MiB/s; QEMU's dirty limit holds a vCPU only to within 25 MB/s of its limit, and below %.1f MiB/s a full dirty ring would stall it > %.0f ms",
-			    ctl->input.dirty_bps * (1 - p->throttle) / DIRTY_LIMIT_UNIT,
-			    dl_reach_bps(ctl, ctl->input.dirty_bps) / DIRTY_LIMIT_UNIT,
-			    DIRTY_LIMIT_STALL_SHARE * t->max_pause_ms);
-		ctl->caps.vcpu_dirty_limit = false;
-	}
-	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && ctl->caps.vcpu_dirty_limit &&
-	    ctl->caps.auto_converge && ctl->caps.live_cpu_throttle) {
-		/*
-		 * Behind the per-vCPU limit, in case QEMU cannot hold it:
-		 * auto-converge at 1 % (QEMU wants it on before the start),
-		 * raised to the allowance only if the limit fails.
-		 */
-		s->auto_converge = true;
-		s->cpu_throttle_initial_pct = 1;
-		s->max_cpu_throttle_pct = 1;
-		ctl->ac_armed = true;
-		qmp_ctl_log(ctl, -1, "auto-converge", 1,
-			    "armed at 1%%: raised to the %.0f%% allowance only if QEMU's per-vCPU dirty limit does not hold",
-			    t->max_slowdown * 100);
-	}
-	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED && !ctl->caps.vcpu_dirty_limit) {
-		/* QEMU throttles by itself; palm caps it at the allowance. */
-		s->auto_converge = true;
-		s->max_cpu_throttle_pct = allowance_pct(ctl);
-		qmp_ctl_log(ctl, -1, "auto-converge", s->max_cpu_throttle_pct,
-			    "no per-vCPU dirty limit here: whole-guest auto-converge, at most %lld%% throttle (the slowdown allowance)",
-			    (long long)s->max_cpu_throttle_pct);
-	}
+	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED)
+		plan_throttle(ctl, s);
 	return 0;
 }
 
@@ -530,9 +539,12 @@ static int dirtying_vcpus(const struct qmp_ctl_vcpu_dirty *v, int *order,
 	return n;
 }
 
-static uint64_t limit_unit(double bps)
+/* A limit in QEMU's unit, never below the vCPU's stall floor (>= 1). */
+static uint64_t limit_unit(double bps, uint64_t floor_mbps)
 {
-	return (uint64_t)fmax(1, floor(bps / DIRTY_LIMIT_UNIT));
+	uint64_t mbps = (uint64_t)fmax(1, floor(bps / DIRTY_LIMIT_UNIT));
+
+	return mbps < floor_mbps ? floor_mbps : mbps;
 }
 
 static double dl_gain(const struct qmp_ctl *ctl, int cpu_index)
@@ -554,9 +566,7 @@ static void put_limit(struct qmp_ctl_dl *dl, int ndl, int cpu_index,
 	dl[ndl].want_bps = want_bps;
 	dl[ndl].gain = gain;
 	dl[ndl].floor_mbps = (uint64_t)ceil(floor_bps / DIRTY_LIMIT_UNIT);
-	dl[ndl].mbps = limit_unit(want_bps * gain);
-	if (dl[ndl].mbps < dl[ndl].floor_mbps)
-		dl[ndl].mbps = dl[ndl].floor_mbps;
+	dl[ndl].mbps = limit_unit(want_bps * gain, dl[ndl].floor_mbps);
 	a->dirty_limit[a->ndirty_limits].cpu_index = cpu_index;
 	a->dirty_limit[a->ndirty_limits].mbps = dl[ndl].mbps;
 	a->ndirty_limits++;
@@ -645,12 +655,10 @@ static bool adjust_dirty_limits(struct qmp_ctl *ctl, double t, bool new_pass,
 					m = v->dirty_bps[k];
 		}
 		if (m <= d->want_bps * (1 + DIRTY_LIMIT_TOLERANCE) ||
-		    d->mbps <= d->floor_mbps || d->mbps <= 1)
+		    d->mbps <= d->floor_mbps)
 			continue;
 		d->gain *= d->want_bps / m;
-		d->mbps = limit_unit(d->want_bps * d->gain);
-		if (d->mbps < d->floor_mbps)
-			d->mbps = d->floor_mbps;
+		d->mbps = limit_unit(d->want_bps * d->gain, d->floor_mbps);
 		a->dirty_limit[a->ndirty_limits].cpu_index = d->cpu_index;
 		a->dirty_limit[a->ndirty_limits++].mbps = d->mbps;
 		if (off >= 0 && (size_t)off < sizeof(how))

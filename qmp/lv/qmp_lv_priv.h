@@ -16,7 +16,7 @@ struct qmp_lv {
 	unsigned int flags;	/* VIR_MIGRATE_* */
 	int64_t bandwidth_bps;	/* < 0: libvirt's default (unlimited) */
 	int64_t xbzrle_cache_bytes; /* > 0: compressed with xbzrle */
-	/* from the domain XML, read once (qmp_lv_domain_ring) */
+	/* from the domain XML, read once (read_domain_accel) */
 	bool xml_read;
 	bool kvm;
 	int dirty_ring_pages;	/* > 0; 0: size unknown; -1: none */

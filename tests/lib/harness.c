@@ -326,6 +326,14 @@ static void keep_failure(const char *prog, const char *name)
 	fclose(out);
 }
 
+/* A kept memfd emptied for the next test, or -1. */
+static int emptied(int fd)
+{
+	if (fd >= 0 && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)))
+		return -1;
+	return fd;
+}
+
 static int run_one(const char *prog, unsigned int num,
 		   const struct th_case *tc, const struct th_variant *v)
 {
@@ -339,11 +347,9 @@ static int run_one(const char *prog, unsigned int num,
 	printf("# RUN %s ...\n", name);
 	fflush(stdout);
 	skip_reason[0] = '\0';
-	if (diag_fd >= 0 && (ftruncate(diag_fd, 0) || lseek(diag_fd, 0, SEEK_SET)))
-		diag_fd = -1;	/* keep running; only the replay is lost */
-	if (cleanup_fd >= 0 &&
-	    (ftruncate(cleanup_fd, 0) || lseek(cleanup_fd, 0, SEEK_SET)))
-		cleanup_fd = -1;
+	/* on failure keep running: only the replay or the cleanup is lost */
+	diag_fd = emptied(diag_fd);
+	cleanup_fd = emptied(cleanup_fd);
 
 	pid = fork();
 	if (pid < 0) {
@@ -360,7 +366,7 @@ static int run_one(const char *prog, unsigned int num,
 		th_log("%s: waitpid: %s", name, strerror(-status));
 	} else if (WIFSIGNALED(status)) {
 		th_log("%s: killed by signal %d (%s)", name,
-			   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
 	} else if (WEXITSTATUS(status) == TH_EXIT_PASS) {
 		rc = TH_EXIT_PASS;
 	} else if (WEXITSTATUS(status) == TH_EXIT_SKIP) {

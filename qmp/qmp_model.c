@@ -43,6 +43,11 @@ void qmp_model_coef_defaults(struct qmp_model_coef *c)
 	 */
 	c->multifd_inflight_bytes = 1.4e6;
 	c->postcopy_pause_ms = 40;
+	/*
+	 * QEMU checks what is pending once per rate-limit window (100 ms),
+	 * so a pass drains somewhat past the limit before it stops.
+	 */
+	c->switch_fill = 0.8;
 }
 
 struct coef_key {
@@ -64,6 +69,7 @@ static const struct coef_key coef_keys[] = {
 	COEF(inflight_bytes, 0, 1e12),
 	COEF(multifd_inflight_bytes, 0, 1e12),
 	COEF(postcopy_pause_ms, 0, 600000),
+	COEF(switch_fill, 0, 1),
 };
 
 static char *trim(char *s)
@@ -379,7 +385,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 {
 	double per_byte = 1 + c->page_overhead_bytes / PAGE_BYTES;
 	double b, rate, limit_bytes, t, bytes, prev_pass_s, pending = 0, stream = 0;
-	double hit;
+	double hit, gain, tail = 0, pending_prev = 0;
 	int max = in->max_passes > 0 ? in->max_passes : DEFAULT_MAX_PASSES;
 	int k;
 
@@ -409,14 +415,31 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		 */
 		hit = k >= 2 ? qmp_model_xbzrle_hit(in, t - prev_pass_s - c->setup_s) : 0;
 		stream = pending / xbzrle_pass_ratio(hit, in->xbzrle_ratio);
-		if (pending <= limit_bytes *
-			       qmp_model_xbzrle_limit_gain(hit, in->xbzrle_ratio)) {
+		gain = qmp_model_xbzrle_limit_gain(hit, in->xbzrle_ratio);
+		if (pending <= limit_bytes * gain) {
+			/*
+			 * QEMU weighs what is pending all through a pass, not
+			 * only at its end.  From the second check the last pass
+			 * left more than the limit (else it would have switched
+			 * then), so palm's controller has raised the limit as
+			 * far as the target allows, and QEMU stops once this
+			 * pass has drained to it: that share of the limit goes
+			 * in the downtime, the pass's tail with it.  Time and
+			 * bytes stay: the tail is sent either way.
+			 */
+			if (k >= 2) {
+				tail = fmax(pending,
+					    fmin(c->switch_fill * limit_bytes * gain,
+						 pending_prev)) - pending;
+				tail /= xbzrle_pass_ratio(hit, in->xbzrle_ratio);
+				out->mid_pass = tail > 0;
+			}
 			out->converges = true;
 			out->passes = k + 1;
-			switch_over(c, in, b, stream, out);
+			switch_over(c, in, b, stream + tail, out);
 			out->total_s = completion_s(c, in, b,
-						    t + c->pass_overhead_s,
-						    stream);
+						    t + c->pass_overhead_s - tail / b,
+						    stream + tail);
 			out->bytes = bytes + stream;
 			out->steady_dirty_bytes = pending;
 			return 0;
@@ -424,6 +447,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		prev_pass_s = stream / b;
 		t += prev_pass_s + c->pass_overhead_s;
 		bytes += stream;
+		pending_prev = pending;
 	}
 	out->passes = k;
 	out->total_s = t;

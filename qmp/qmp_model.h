@@ -4,7 +4,8 @@
  * rule, in the spirit of Liu et al. (HPDC'11) and Akoush et al.
  * (MASCOTS'10): pass k re-sends the distinct pages dirtied during pass
  * k-1, and QEMU stops the guest once what is left fits the downtime limit
- * at the measured bandwidth.  Pure computation; the coefficients come
+ * at the measured bandwidth (it checks through a pass, not only at its
+ * end).  Pure computation; the coefficients come
  * from palm's own measured migrations (bench/migration/calibrate.sh
  * writes them, qmp_model_coef_load reads them).
  */
@@ -32,6 +33,11 @@ struct qmp_model_coef {
 	double inflight_bytes;		/* queued on the path at the switch */
 	double multifd_inflight_bytes;	/* the same, compressed, with multifd */
 	double postcopy_pause_ms;	/* guest pause at the post-copy switch */
+	/*
+	 * Share of the downtime limit still pending when QEMU switches over
+	 * during a pass (qmp_model_precopy), 0..1.
+	 */
+	double switch_fill;
 };
 
 /* What the migration faces, measured or given. */
@@ -80,6 +86,11 @@ struct qmp_model_pred {
 	double goodput_bps;	/* page bytes/s the model assumes */
 	double wire_bps;	/* the same on the wire (less if compressed) */
 	double steady_dirty_bytes; /* per-pass dirty set it settles at */
+	/*
+	 * The switch-over comes during a pass, once it has drained to the
+	 * limit palm raised (coef switch_fill), not at the pass's end.
+	 */
+	bool mid_pass;
 };
 
 void qmp_model_coef_defaults(struct qmp_model_coef *c);

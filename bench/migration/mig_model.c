@@ -342,6 +342,44 @@ static void fit_pause(const struct run *runs, int n, const char *exclude,
 	c->pause_floor_ms = best_floor;
 }
 
+/*
+ * The share of the limit still pending at a switch-over during a pass.
+ * Where the model sees palm's run switch mid-pass, its downtime grows
+ * by the limit for each unit of the share (unless the pass's own
+ * remainder or what it started with bounds it: those runs say nothing),
+ * so the measured downtime says which share it meant; the median.
+ */
+static void fit_switch_fill(const struct run *runs, int n,
+			    const char *exclude, struct qmp_model_coef *c)
+{
+	struct qmp_model_coef at = *c;
+	struct qmp_model_plan p1, p9;
+	double v[MAX_RUNS], cap;
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct run *r = &runs[i];
+
+		if (!palm_any_precopy(r, exclude) || r->xbzrle ||
+		    !isfinite(r->downtime_ms))
+			continue;
+		at.switch_fill = 1;
+		if (qmp_model_plan(&at, &r->in, &r->target, &p1) ||
+		    !p1.pred.mid_pass || p1.mode == QMP_MODEL_POSTCOPY)
+			continue;
+		at.switch_fill = 0.9;
+		if (qmp_model_plan(&at, &r->in, &r->target, &p9) ||
+		    !p9.pred.mid_pass)
+			continue;
+		cap = p1.downtime_limit_ms;
+		if (fabs(p1.pred.downtime_ms - p9.pred.downtime_ms - 0.1 * cap) > 1)
+			continue;
+		v[m++] = (r->downtime_ms - (p1.pred.downtime_ms - cap)) / cap;
+	}
+	if (m)
+		c->switch_fill = fmin(1, fmax(0, median(v, m)));
+}
+
 /* What the runs cannot tell (no run of that kind) stays as in base. */
 static void fit(const struct run *runs, int n, const char *exclude,
 		const struct qmp_model_coef *base, struct qmp_model_coef *c)
@@ -378,6 +416,7 @@ static void fit(const struct run *runs, int n, const char *exclude,
 			v[m++] = runs[i].pause_ms;
 	if (m)
 		c->postcopy_pause_ms = median(v, m);
+	fit_switch_fill(runs, n, exclude, c);
 }
 
 static void print_coef(const struct qmp_model_coef *c, int nruns)
@@ -396,6 +435,7 @@ static void print_coef(const struct qmp_model_coef *c, int nruns)
 	printf("inflight_bytes = %.0f\n", c->inflight_bytes);
 	printf("multifd_inflight_bytes = %.0f\n", c->multifd_inflight_bytes);
 	printf("postcopy_pause_ms = %.1f\n", c->postcopy_pause_ms);
+	printf("switch_fill = %.2f\n", c->switch_fill);
 }
 
 static bool within(double pred, double meas)

@@ -25,6 +25,7 @@ struct made_run {
 	double link_bps;
 	const char *rate;	/* the cell's guest rate: "0" is idle */
 	double used_bytes;
+	double ws_bytes, dirty_bps;	/* what palm measured before the start */
 	double downtime_ms, pause_ms;
 };
 
@@ -59,6 +60,7 @@ static int write_run(FIXTURE_DATA(runs) *self, const struct qmp_model_coef *c,
 {
 	struct qmp_model_input in = {
 		.ram_bytes = 128 * MIB, .used_bytes = m->used_bytes,
+		.ws_bytes = m->ws_bytes, .dirty_bps = m->dirty_bps,
 		.link_bps = m->link_bps, .downtime_limit_ms = 300,
 		.return_path = true,
 	};
@@ -86,7 +88,7 @@ static int write_run(FIXTURE_DATA(runs) *self, const struct qmp_model_coef *c,
 			"passes", p.passes,
 			"prediction", "compress", 0, "input",
 			"ram_bytes", in.ram_bytes, "used_bytes", in.used_bytes,
-			"ws_bytes", 0.0, "dirty_bytes_per_s", 0.0,
+			"ws_bytes", in.ws_bytes, "dirty_bytes_per_s", in.dirty_bps,
 			"link_bytes_per_s", in.link_bps, "compress_ratio", 0.0,
 			"compress_bytes_per_s", 0.0,
 			"target", "max_pause_ms", 300.0, "max_time_s", 15.0,
@@ -228,4 +230,49 @@ TEST_F(runs, a_pause_that_never_goes_below_a_floor_is_fitted_as_one)
 	EXPECT_LT(fabs(got.pause_floor_ms - 150), 1);
 	/* the hot run's 2 ms beyond its downtime is the fixed part */
 	EXPECT_LT(fabs(got.pause_fixed_ms - 2), 0.5);
+}
+
+/*
+ * Dirtying guests whose plan switches over during a pass, each paused
+ * as the model with a known share of the limit says: the fit gives the
+ * share back, whatever each run's own remainder.
+ */
+TEST_F(runs, a_switch_over_during_a_pass_is_fitted_as_the_limits_share)
+{
+	static const double ws_mib[] = { 4, 5, 6 };
+	struct qmp_model_coef want = truth(), got;
+	struct qmp_model_target target = {
+		.max_pause_ms = 300, .max_total_s = 15, .allow_postcopy = true,
+	};
+	char why[256];
+	size_t i;
+	int ret;
+
+	want.switch_fill = 0.6;
+	write_idle_grid(_run, self, &want, "qmp", 0, -1);
+	for (i = 0; i < sizeof(ws_mib) / sizeof(ws_mib[0]); i++) {
+		struct made_run hot = {
+			.backend = "qmp", .link = "100mbit", .link_bps = 100e6 / 8,
+			.rate = "3", .used_bytes = 34 * MIB,
+			.ws_bytes = ws_mib[i] * MIB, .dirty_bps = 4e6,
+			.pause_ms = NAN,
+		};
+		struct qmp_model_input in = {
+			.ram_bytes = 128 * MIB, .used_bytes = hot.used_bytes,
+			.ws_bytes = hot.ws_bytes, .dirty_bps = hot.dirty_bps,
+			.link_bps = hot.link_bps,
+		};
+		struct qmp_model_plan plan;
+
+		ASSERT_EQ(0, qmp_model_plan(&want, &in, &target, &plan));
+		ASSERT_TRUE(plan.pred.mid_pass);
+		hot.downtime_ms = plan.pred.downtime_ms;
+		ASSERT_EQ(0, write_run(self, &want, &hot));
+	}
+	ret = fit(self, &got, why, sizeof(why));
+	if (ret == -ENOENT)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret);
+	TH_LOG("switch_fill %.3f (made with %.3f)", got.switch_fill, want.switch_fill);
+	EXPECT_LT(fabs(got.switch_fill - want.switch_fill), 0.02);
 }

@@ -197,6 +197,53 @@ TEST(remainder_goes_behind_the_drain)
 		  1e-9);
 }
 
+/*
+ * QEMU weighs what is pending all through a pass: once a pass has left
+ * more than the limit, the next one stops when it has drained to the
+ * limit (switch_fill of it), not at its end.
+ */
+TEST(a_switch_over_during_a_pass_pauses_for_the_limits_share)
+{
+	struct qmp_model_coef c = coef();
+	struct qmp_model_input in = guest(8 * MIB, 4e6);
+	struct qmp_model_pred at_end, mid, full, idle;
+	double b;
+
+	c.switch_fill = 0;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &at_end));
+	ASSERT_TRUE(at_end.converges);
+	ASSERT_LT(2, at_end.passes);	/* the case needs a pass that did not fit */
+	b = at_end.goodput_bps;
+	EXPECT_FALSE(at_end.mid_pass);
+	EXPECT_LT(fabs(at_end.downtime_ms - (c.downtime_fixed_ms +
+					     at_end.steady_dirty_bytes / b * 1000)), 1e-9);
+	/* the pass's own remainder is well under the limit here */
+	ASSERT_LT(at_end.steady_dirty_bytes / b * 1000, 0.8 * in.downtime_limit_ms);
+
+	c.switch_fill = 0.8;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &mid));
+	EXPECT_TRUE(mid.mid_pass);
+	EXPECT_EQ(at_end.passes, mid.passes);
+	EXPECT_LT(fabs(mid.downtime_ms - (c.downtime_fixed_ms +
+					  0.8 * in.downtime_limit_ms)), 1e-6);
+	EXPECT_GT(mid.pause_ms, at_end.pause_ms);
+	/* the tail goes in the pause instead of the pass: no time or bytes */
+	EXPECT_LT(fabs(mid.total_s - at_end.total_s), 1e-9);
+	EXPECT_LT(fabs(mid.bytes - at_end.bytes), 1e-6);
+	EXPECT_EQ(at_end.steady_dirty_bytes, mid.steady_dirty_bytes);
+
+	c.switch_fill = 1;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &full));
+	EXPECT_LT(fabs(full.downtime_ms - (c.downtime_fixed_ms +
+					   in.downtime_limit_ms)), 1e-6);
+
+	/* the first check, after the pass that sends everything, is as before */
+	in = guest(0, 0);
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &idle));
+	EXPECT_FALSE(idle.mid_pass);
+	EXPECT_EQ(c.downtime_fixed_ms, idle.downtime_ms);
+}
+
 TEST(postcopy_pause_is_the_guests_and_costs_no_transfer_time)
 {
 	struct qmp_model_coef c = coef();
@@ -556,6 +603,7 @@ TEST(coefficients_parse_strictly)
 		"\n"
 		"  inflight_bytes=2500000\r\n"
 		"pause_floor_ms = 150\n"
+		"switch_fill = 0.7\n"
 		"downtime_fixed_ms = 12.5";
 	static const char *const bad[] = {
 		"link_efficiency 0.9\n",
@@ -567,6 +615,7 @@ TEST(coefficients_parse_strictly)
 		"nonsense = 1\n",
 		"inflight_bytes = 1e300\n",
 		"pause_floor_ms = -5\n",
+		"switch_fill = 1.2\n",
 	};
 	struct qmp_model_coef c = coef(), d = coef();
 	char err[256], longline[400];
@@ -577,6 +626,7 @@ TEST(coefficients_parse_strictly)
 	EXPECT_EQ(2500000, c.inflight_bytes);
 	EXPECT_EQ(12.5, c.downtime_fixed_ms);
 	EXPECT_EQ(150, c.pause_floor_ms);
+	EXPECT_EQ(0.7, c.switch_fill);
 	EXPECT_EQ(d.setup_s, c.setup_s);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = coef();

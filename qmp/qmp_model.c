@@ -385,7 +385,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 {
 	double per_byte = 1 + c->page_overhead_bytes / PAGE_BYTES;
 	double b, rate, limit_bytes, t, bytes, prev_pass_s, pending = 0, stream = 0;
-	double hit, gain, tail = 0, pending_prev = 0;
+	double hit, gain, pending_prev = 0;
 	int max = in->max_passes > 0 ? in->max_passes : DEFAULT_MAX_PASSES;
 	int k;
 
@@ -417,6 +417,8 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		stream = pending / xbzrle_pass_ratio(hit, in->xbzrle_ratio);
 		gain = qmp_model_xbzrle_limit_gain(hit, in->xbzrle_ratio);
 		if (pending <= limit_bytes * gain) {
+			double tail = 0;
+
 			/*
 			 * QEMU weighs what is pending all through a pass, not
 			 * only at its end.  From the second check the last pass

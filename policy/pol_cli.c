@@ -6,6 +6,7 @@
 #include "policy/pol_cli.h"
 #include "policy/pol_eval.h"
 #include "policy/pol_file.h"
+#include "policy/pol_paired.h"
 #include "policy/pol_run.h"
 #include "policy/pol_train.h"
 
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 	      "           [--mig-cost-milli N (VM-steps x 1000 per migration)]\n"
 	      "  eval     --days D1,D2 [--policy F1,F2..] [--seeds N] [--policies a,b]\n"
 	      "           [--json OUT] [--out TABLE.md] [--curve BARS.dat]\n"
+	      "           (each policy file is also compared run by run with each\n"
+	      "           heuristic evaluated: change and 95 % bootstrap interval)\n"
 	      "  explain  --policy FILE --days D [--seed S] [--step K] [--host H]\n"
 	      "  predict  --days D1,D2 [--seeds N] [--json OUT]\n"
 	      "  latency  [--policy FILE] [--hosts N] [--reps N] [--json OUT]\n"
@@ -458,7 +461,7 @@ static void acc_final(const struct eval_acc *a, double *mean, double *sd)
 /* One policy (one file for dqn) over every day and seed. */
 static int eval_rows(const struct cli_opts *o, const struct pol_scenario *scn,
 		     const struct pol_trace *tr, enum pol_policy_kind kind,
-		     struct pol_dqn *q, struct eval_acc *acc)
+		     struct pol_dqn *q, struct eval_acc *acc, double *per_run)
 {
 	struct pol_run_result r;
 	struct pol_policy p;
@@ -479,6 +482,8 @@ static int eval_rows(const struct cli_opts *o, const struct pol_scenario *scn,
 			pol_policy_free(&p);
 			metrics_of(&r, scn, m);
 			acc_add(acc, m);
+			memcpy(per_run + (size_t)(d * o->seeds + s) * N_MET, m,
+			       sizeof(m));
 		}
 	return 0;
 }
@@ -517,6 +522,109 @@ static void json_row(FILE *js, const char *label, const double *mean,
 	*first = 0;
 }
 
+/* What the targets compare a learned policy on, against each heuristic. */
+static const unsigned int paired_met[] = { 0, 1, 5 };
+#define N_PAIRED (sizeof(paired_met) / sizeof(paired_met[0]))
+#define PAIRED_RESAMPLES 4000
+
+static void fmt_paired(char *buf, size_t len, const struct pol_paired *p)
+{
+	if (isnan(p->rel))
+		snprintf(buf, len, "%+.3g (base 0), %u better / %u worse",
+			 p->diff, p->better, p->worse);
+	else if (isnan(p->rel_lo))
+		snprintf(buf, len, "%+.0f %% (interval undefined: base 0 in a resample), %u better / %u worse",
+			 p->rel * 100, p->better, p->worse);
+	else
+		snprintf(buf, len, "%+.0f %% [%+.0f, %+.0f], %u better / %u worse",
+			 p->rel * 100, p->rel_lo * 100, p->rel_hi * 100,
+			 p->better, p->worse);
+}
+
+/*
+ * Each learned policy against each heuristic, run by run on the same
+ * days and seeds (row k of per_run: heuristic k; POL_P_COUNT + i: file i).
+ */
+static int print_paired(const struct cli_opts *o, const double *per_run,
+			unsigned int n_runs, unsigned int rows_done,
+			unsigned int n_q, FILE *js, FILE *md)
+{
+	double *base = NULL, *other = NULL;
+	struct pol_paired p;
+	char label[32], cell[N_PAIRED][128];
+	unsigned int i, j, r;
+	int k, ret = 0, first = 1;
+
+	base = malloc(n_runs * sizeof(*base));
+	other = malloc(n_runs * sizeof(*other));
+	if (!base || !other) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	printf("paired on the same %u runs (learned - heuristic, lower is better; 95 %% bootstrap interval):\n",
+	       n_runs);
+	if (md)
+		fputs("\n| learned | against | SLA violation share | avoidable share | migrations |\n"
+		      "|---|---|---|---|---|\n", md);
+	if (js)
+		fputs(",\n  \"paired\": [", js);
+	for (i = 0; i < n_q; i++) {
+		snprintf(label, sizeof(label), n_q > 1 ? "dqn#%u" : "dqn", i + 1);
+		for (k = POL_P_RANDOM; k < POL_P_DQN; k++) {
+			if (!(rows_done & (1u << k)))
+				continue;
+			for (j = 0; j < N_PAIRED; j++) {
+				for (r = 0; r < n_runs; r++) {
+					base[r] = per_run[((size_t)k * n_runs + r) * N_MET + paired_met[j]];
+					other[r] = per_run[((size_t)(POL_P_COUNT + i) * n_runs + r) * N_MET + paired_met[j]];
+				}
+				ret = pol_paired_compare(base, other, n_runs,
+							 PAIRED_RESAMPLES,
+							 o->seed * 131 + j, &p);
+				if (ret)
+					goto out;
+				fmt_paired(cell[j], sizeof(cell[j]), &p);
+				if (js) {
+					fprintf(js, "%s\n    {\"policy\": \"%s\", \"against\": \"%s\", \"metric\": \"%s\", \"runs\": %u, \"mean\": %.9g, \"mean_against\": %.9g, \"diff\": %.9g, \"diff_lo\": %.9g, \"diff_hi\": %.9g, ",
+						first ? "" : ",", label,
+						pol_policy_name(k),
+						met_names[paired_met[j]], p.runs,
+						p.mean_other, p.mean_base, p.diff,
+						p.diff_lo, p.diff_hi);
+					/* JSON has no NaN: undefined is null */
+					if (isnan(p.rel))
+						fputs("\"rel\": null, ", js);
+					else
+						fprintf(js, "\"rel\": %.9g, ", p.rel);
+					if (isnan(p.rel_lo))
+						fputs("\"rel_lo\": null, \"rel_hi\": null, ", js);
+					else
+						fprintf(js, "\"rel_lo\": %.9g, \"rel_hi\": %.9g, ",
+							p.rel_lo, p.rel_hi);
+					fprintf(js, "\"better\": %u, \"worse\": %u, \"ties\": %u}",
+						p.better, p.worse, p.ties);
+					first = 0;
+				}
+			}
+			printf("  %-6s vs %-8s SLA %s; avoidable %s; migrations %s\n",
+			       label, pol_policy_name(k), cell[0], cell[1], cell[2]);
+			if (md)
+				fprintf(md, "| %s | %s | %s | %s | %s |\n", label,
+					pol_policy_name(k), cell[0], cell[1],
+					cell[2]);
+		}
+	}
+	if (js)
+		fputs("\n  ]", js);
+out:
+	if (ret)
+		fprintf(stderr, "policy eval: paired comparison: %s\n",
+			strerror(-ret));
+	free(base);
+	free(other);
+	return ret;
+}
+
 static int cmd_eval(const struct cli_opts *o)
 {
 	struct pol_trace tr[MAX_DAYS];
@@ -526,8 +634,11 @@ static int cmd_eval(const struct cli_opts *o)
 	struct eval_acc acc, pooled;
 	double mean[N_MET], sd[N_MET], seed_sla[MAX_POL_FILES];
 	struct pol_scenario scn;
-	unsigned int n_q = 0, i, d;
+	unsigned int n_q = 0, i, d, rows_done = 0;
+	unsigned int n_runs = o->n_days * o->seeds;
 	FILE *js = NULL, *md = NULL, *dat = NULL;
+	double *per_run = NULL;
+	bool policies_open = true;
 	int k, ret = 1, first = 1;
 
 	if (!o->n_days) {
@@ -536,6 +647,13 @@ static int cmd_eval(const struct cli_opts *o)
 	}
 	if (load_scenario(o, &scn) || load_days(o, o->days, o->n_days, tr))
 		return 1;
+	/* every row's runs, kept for the paired comparison */
+	per_run = calloc((size_t)(POL_P_COUNT + MAX_POL_FILES) * n_runs * N_MET,
+			 sizeof(*per_run));
+	if (!per_run) {
+		fprintf(stderr, "policy eval: out of memory\n");
+		goto out;
+	}
 	if ((o->policies & (1u << POL_P_DQN)) && o->policy) {
 		if (strlen(o->policy) >= sizeof(files)) {
 			fprintf(stderr, "policy eval: --policy list too long\n");
@@ -577,7 +695,9 @@ static int cmd_eval(const struct cli_opts *o)
 			memset(&pooled, 0, sizeof(pooled));
 			for (i = 0; i < n_q; i++) {
 				memset(&acc, 0, sizeof(acc));
-				if (eval_rows(o, &scn, tr, POL_P_DQN, &q[i], &acc))
+				if (eval_rows(o, &scn, tr, POL_P_DQN, &q[i], &acc,
+					      per_run + (size_t)(POL_P_COUNT + i) *
+							n_runs * N_MET))
 					goto out;
 				for (d = 0; d < N_MET; d++) {
 					pooled.sum[d] += acc.sum[d];
@@ -611,20 +731,29 @@ static int cmd_eval(const struct cli_opts *o)
 		}
 		memset(&acc, 0, sizeof(acc));
 		if (eval_rows(o, &scn, tr, k == POL_P_DQN ? POL_P_BESTFIT :
-			      (enum pol_policy_kind)k, NULL, &acc))
+			      (enum pol_policy_kind)k, NULL, &acc,
+			      per_run + (size_t)k * n_runs * N_MET))
 			goto out;
+		rows_done |= 1u << k;
 		acc_final(&acc, mean, sd);
 		print_row(k == POL_P_DQN ? "dqn(fb)" : pol_policy_name(k), mean, md,
 			  dat, sd);
 		json_row(js, pol_policy_name(k), mean, sd, acc.n,
 			 k == POL_P_DQN ? " \"fallback\": \"bestfit\"," : "", &first);
 	}
+	if (js)
+		fputs("\n  }", js);
+	policies_open = false;
+	if (n_q && (rows_done & ~(1u << POL_P_NONE)) &&
+	    print_paired(o, per_run, n_runs, rows_done, n_q, js, md))
+		goto out;
 	ret = 0;
 out:
 	if (js) {
-		fprintf(js, "\n  }\n}\n");
+		fputs(policies_open ? "\n  }\n}\n" : "\n}\n", js);
 		fclose(js);
 	}
+	free(per_run);
 	if (md)
 		fclose(md);
 	if (dat)

@@ -59,7 +59,7 @@ void pol_train_defaults(struct pol_train_cfg *cfg)
 	cfg->caught_w = 24;	/* 2 h repair at 5 min steps */
 	cfg->reward_scale = 0.05;
 	cfg->demo_episodes = 4;
-	cfg->pretrain_updates = 1500;
+	cfg->pretrain_updates = 20000;
 	cfg->demo_share_pct = 25;
 	cfg->margin = 0.3;
 	cfg->margin_w = 1.0;

@@ -3,6 +3,8 @@
 #include "tests/lib/harness.h"
 
 #include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -129,4 +131,60 @@ TEST(explain_and_eval_on_a_real_day)
 	EXPECT_EQ(0, run(10, ev));
 	unlink(good);
 	unlink(bad);
+}
+
+/*
+ * eval pairs the learned policy's runs with each heuristic's on the same
+ * days and seeds: the JSON carries one comparison per metric, over the
+ * runs both made, against the heuristic's own mean.
+ */
+TEST(eval_pairs_the_learned_policy_with_each_heuristic)
+{
+	char pol[] = "/tmp/palm-cli-pol-XXXXXX", out[] = "/tmp/palm-cli-json-XXXXXX";
+	char path[4096], err[256];
+	const char *ev[] = { "policy", "eval", "--policy", pol, "--days",
+			     "20110303", "--seeds", "2", "--policies",
+			     "bestfit,dqn", "--json", out };
+	json_t *root, *paired, *e;
+	json_error_t jerr;
+	struct pol_dqn q;
+	size_t i;
+	int fd;
+
+	if (!trace_day_path("20110303", path, sizeof(path)))
+		SKIP(return, "PlanetLab traces not found under %s (set PALM_TRACES)",
+		     pol_trace_dir(NULL));
+	fd = mkstemp(pol);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, pol_dqn_init(&q, 1));
+	ASSERT_EQ(0, pol_file_save(&q, 0, pol, err, sizeof(err)));
+	pol_dqn_free(&q);
+	EXPECT_EQ(0, run(12, ev));
+	root = json_load_file(out, 0, &jerr);
+	ASSERT_TRUE(root != NULL);
+	paired = json_object_get(root, "paired");
+	ASSERT_TRUE(json_is_array(paired));
+	EXPECT_EQ(3, (int)json_array_size(paired));
+	json_array_foreach(paired, i, e) {
+		const char *metric = json_string_value(json_object_get(e, "metric"));
+		json_t *base = json_object_get(json_object_get(
+			json_object_get(root, "policies"), "bestfit"), metric);
+		double against = json_number_value(json_object_get(e, "mean_against"));
+
+		EXPECT_STREQ("bestfit", json_string_value(json_object_get(e, "against")));
+		EXPECT_EQ(2, (int)json_integer_value(json_object_get(e, "runs")));
+		EXPECT_EQ(2, (int)(json_integer_value(json_object_get(e, "better")) +
+				   json_integer_value(json_object_get(e, "worse")) +
+				   json_integer_value(json_object_get(e, "ties"))));
+		ASSERT_TRUE(base != NULL);
+		EXPECT_TRUE(fabs(json_number_value(json_object_get(base, "mean")) -
+				 against) <= 1e-6 * fabs(against) + 1e-12);
+	}
+	json_decref(root);
+	unlink(pol);
+	unlink(out);
 }

@@ -553,6 +553,7 @@ static int print_paired(const struct cli_opts *o, const double *per_run,
 	struct pol_paired p;
 	char label[32], cell[N_PAIRED][128];
 	unsigned int i, j, r;
+	bool opened = false;
 	int k, ret = 0, first = 1;
 
 	base = malloc(n_runs * sizeof(*base));
@@ -568,6 +569,7 @@ static int print_paired(const struct cli_opts *o, const double *per_run,
 		      "|---|---|---|---|---|\n", md);
 	if (js)
 		fputs(",\n  \"paired\": [", js);
+	opened = true;
 	for (i = 0; i < n_q; i++) {
 		snprintf(label, sizeof(label), n_q > 1 ? "dqn#%u" : "dqn", i + 1);
 		for (k = POL_P_RANDOM; k < POL_P_DQN; k++) {
@@ -614,9 +616,10 @@ static int print_paired(const struct cli_opts *o, const double *per_run,
 					cell[2]);
 		}
 	}
-	if (js)
-		fputs("\n  ]", js);
 out:
+	/* closed on failure too: the JSON stays well-formed */
+	if (js && opened)
+		fputs("\n  ]", js);
 	if (ret)
 		fprintf(stderr, "policy eval: paired comparison: %s\n",
 			strerror(-ret));

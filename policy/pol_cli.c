@@ -541,18 +541,51 @@ static void fmt_paired(char *buf, size_t len, const struct pol_paired *p)
 			 p->better, p->worse);
 }
 
+/* One comparison as a JSON object; JSON has no NaN: undefined is null. */
+static void json_paired(FILE *js, const char *label, int against,
+			unsigned int met, const struct pol_paired *p,
+			int *first)
+{
+	fprintf(js, "%s\n    {\"policy\": \"%s\", \"against\": \"%s\", \"metric\": \"%s\", \"runs\": %u, \"mean\": %.9g, \"mean_against\": %.9g, \"diff\": %.9g, \"diff_lo\": %.9g, \"diff_hi\": %.9g, ",
+		*first ? "" : ",", label, pol_policy_name(against),
+		met_names[met], p->runs, p->mean_other, p->mean_base, p->diff,
+		p->diff_lo, p->diff_hi);
+	if (isnan(p->rel))
+		fputs("\"rel\": null, ", js);
+	else
+		fprintf(js, "\"rel\": %.9g, ", p->rel);
+	if (isnan(p->rel_lo))
+		fputs("\"rel_lo\": null, \"rel_hi\": null, ", js);
+	else
+		fprintf(js, "\"rel_lo\": %.9g, \"rel_hi\": %.9g, ", p->rel_lo,
+			p->rel_hi);
+	fprintf(js, "\"better\": %u, \"worse\": %u, \"ties\": %u}", p->better,
+		p->worse, p->ties);
+	*first = 0;
+}
+
+/* Column met of a row's runs (row k: heuristic k; POL_P_COUNT + i: file i). */
+static void run_column(const double *per_run, unsigned int row,
+		       unsigned int n_runs, unsigned int met, double *col)
+{
+	unsigned int r;
+
+	for (r = 0; r < n_runs; r++)
+		col[r] = per_run[((size_t)row * n_runs + r) * N_MET + met];
+}
+
 /*
- * Each learned policy against each heuristic, run by run on the same
- * days and seeds (row k of per_run: heuristic k; POL_P_COUNT + i: file i).
+ * Each learned policy against each heuristic the command evaluated, run
+ * by run on the same days and seeds.
  */
 static int print_paired(const struct cli_opts *o, const double *per_run,
-			unsigned int n_runs, unsigned int rows_done,
-			unsigned int n_q, FILE *js, FILE *md)
+			unsigned int n_runs, unsigned int n_q, FILE *js,
+			FILE *md)
 {
 	double *base = NULL, *other = NULL;
 	struct pol_paired p;
 	char label[32], cell[N_PAIRED][128];
-	unsigned int i, j, r;
+	unsigned int i, j;
 	bool opened = false;
 	int k, ret = 0, first = 1;
 
@@ -573,40 +606,22 @@ static int print_paired(const struct cli_opts *o, const double *per_run,
 	for (i = 0; i < n_q; i++) {
 		snprintf(label, sizeof(label), n_q > 1 ? "dqn#%u" : "dqn", i + 1);
 		for (k = POL_P_RANDOM; k < POL_P_DQN; k++) {
-			if (!(rows_done & (1u << k)))
+			if (!(o->policies & (1u << k)))
 				continue;
 			for (j = 0; j < N_PAIRED; j++) {
-				for (r = 0; r < n_runs; r++) {
-					base[r] = per_run[((size_t)k * n_runs + r) * N_MET + paired_met[j]];
-					other[r] = per_run[((size_t)(POL_P_COUNT + i) * n_runs + r) * N_MET + paired_met[j]];
-				}
+				run_column(per_run, (unsigned int)k, n_runs,
+					   paired_met[j], base);
+				run_column(per_run, POL_P_COUNT + i, n_runs,
+					   paired_met[j], other);
 				ret = pol_paired_compare(base, other, n_runs,
 							 PAIRED_RESAMPLES,
 							 o->seed * 131 + j, &p);
 				if (ret)
 					goto out;
 				fmt_paired(cell[j], sizeof(cell[j]), &p);
-				if (js) {
-					fprintf(js, "%s\n    {\"policy\": \"%s\", \"against\": \"%s\", \"metric\": \"%s\", \"runs\": %u, \"mean\": %.9g, \"mean_against\": %.9g, \"diff\": %.9g, \"diff_lo\": %.9g, \"diff_hi\": %.9g, ",
-						first ? "" : ",", label,
-						pol_policy_name(k),
-						met_names[paired_met[j]], p.runs,
-						p.mean_other, p.mean_base, p.diff,
-						p.diff_lo, p.diff_hi);
-					/* JSON has no NaN: undefined is null */
-					if (isnan(p.rel))
-						fputs("\"rel\": null, ", js);
-					else
-						fprintf(js, "\"rel\": %.9g, ", p.rel);
-					if (isnan(p.rel_lo))
-						fputs("\"rel_lo\": null, \"rel_hi\": null, ", js);
-					else
-						fprintf(js, "\"rel_lo\": %.9g, \"rel_hi\": %.9g, ",
-							p.rel_lo, p.rel_hi);
-					fprintf(js, "\"better\": %u, \"worse\": %u, \"ties\": %u}",
-						p.better, p.worse, p.ties);
-					first = 0;
-				}
+				if (js)
+					json_paired(js, label, k, paired_met[j],
+						    &p, &first);
 			}
 			printf("  %-6s vs %-8s SLA %s; avoidable %s; migrations %s\n",
 			       label, pol_policy_name(k), cell[0], cell[1], cell[2]);
@@ -637,7 +652,7 @@ static int cmd_eval(const struct cli_opts *o)
 	struct eval_acc acc, pooled;
 	double mean[N_MET], sd[N_MET], seed_sla[MAX_POL_FILES];
 	struct pol_scenario scn;
-	unsigned int n_q = 0, i, d, rows_done = 0;
+	unsigned int n_q = 0, i, d;
 	unsigned int n_runs = o->n_days * o->seeds;
 	FILE *js = NULL, *md = NULL, *dat = NULL;
 	double *per_run = NULL;
@@ -737,7 +752,6 @@ static int cmd_eval(const struct cli_opts *o)
 			      (enum pol_policy_kind)k, NULL, &acc,
 			      per_run + (size_t)k * n_runs * N_MET))
 			goto out;
-		rows_done |= 1u << k;
 		acc_final(&acc, mean, sd);
 		print_row(k == POL_P_DQN ? "dqn(fb)" : pol_policy_name(k), mean, md,
 			  dat, sd);
@@ -747,8 +761,9 @@ static int cmd_eval(const struct cli_opts *o)
 	if (js)
 		fputs("\n  }", js);
 	policies_open = false;
-	if (n_q && (rows_done & ~(1u << POL_P_NONE)) &&
-	    print_paired(o, per_run, n_runs, rows_done, n_q, js, md))
+	/* a heuristic besides none to compare the files with */
+	if (n_q && (o->policies & ~(1u << POL_P_NONE | 1u << POL_P_DQN)) &&
+	    print_paired(o, per_run, n_runs, n_q, js, md))
 		goto out;
 	ret = 0;
 out:

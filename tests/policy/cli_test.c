@@ -102,27 +102,38 @@ TEST(corrupt_policy_file_is_rejected)
 	unlink(path);
 }
 
+/* An untrained network saved as a valid policy file at a new temp path. */
+static int save_untrained_policy(char *path_template)
+{
+	char err[256];
+	struct pol_dqn q;
+	int fd = mkstemp(path_template), ret;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (pol_dqn_init(&q, 1))
+		return -1;
+	ret = pol_file_save(&q, 0, path_template, err, sizeof(err));
+	pol_dqn_free(&q);
+	return ret;
+}
+
 /* explain and eval on a real day; a corrupt policy falls back to bestfit. */
 TEST(explain_and_eval_on_a_real_day)
 {
 	char good[] = "/tmp/palm-cli-good-XXXXXX", bad[] = "/tmp/palm-cli-bad-XXXXXX";
-	char path[4096], err[256];
+	char path[4096];
 	const char *ex[] = { "policy", "explain", "--policy", good, "--days",
 			     "20110303", "--seed", "2" };
 	const char *ev[] = { "policy", "eval", "--policy", bad, "--days",
 			     "20110303", "--seeds", "1", "--policies", "bestfit,dqn" };
-	struct pol_dqn q;
 	int fd;
 
 	if (!trace_day_path("20110303", path, sizeof(path)))
 		SKIP(return, "PlanetLab traces not found under %s (set PALM_TRACES)",
 		     pol_trace_dir(NULL));
-	fd = mkstemp(good);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	ASSERT_EQ(0, pol_dqn_init(&q, 1));
-	ASSERT_EQ(0, pol_file_save(&q, 0, good, err, sizeof(err)));
-	pol_dqn_free(&q);
+	ASSERT_EQ(0, save_untrained_policy(good));
 	fd = mkstemp(bad);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(4, (int)write(fd, "junk", 4));
@@ -141,28 +152,22 @@ TEST(explain_and_eval_on_a_real_day)
 TEST(eval_pairs_the_learned_policy_with_each_heuristic)
 {
 	char pol[] = "/tmp/palm-cli-pol-XXXXXX", out[] = "/tmp/palm-cli-json-XXXXXX";
-	char path[4096], err[256];
+	char path[4096];
 	const char *ev[] = { "policy", "eval", "--policy", pol, "--days",
 			     "20110303", "--seeds", "2", "--policies",
 			     "bestfit,dqn", "--json", out };
 	json_t *root, *paired, *e;
 	json_error_t jerr;
-	struct pol_dqn q;
 	size_t i;
 	int fd;
 
 	if (!trace_day_path("20110303", path, sizeof(path)))
 		SKIP(return, "PlanetLab traces not found under %s (set PALM_TRACES)",
 		     pol_trace_dir(NULL));
-	fd = mkstemp(pol);
-	ASSERT_GE(fd, 0);
-	close(fd);
+	ASSERT_EQ(0, save_untrained_policy(pol));
 	fd = mkstemp(out);
 	ASSERT_GE(fd, 0);
 	close(fd);
-	ASSERT_EQ(0, pol_dqn_init(&q, 1));
-	ASSERT_EQ(0, pol_file_save(&q, 0, pol, err, sizeof(err)));
-	pol_dqn_free(&q);
 	EXPECT_EQ(0, run(12, ev));
 	root = json_load_file(out, 0, &jerr);
 	ASSERT_TRUE(root != NULL);

@@ -214,15 +214,15 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
 	return ret;
 }
 
-/* The controller's fitted coefficients over the scenario's, if given. */
-static int load_model(const struct cli_opts *o, struct pol_scenario *s)
+/* The controller's fitted coefficients over the defaults, if given. */
+static int load_model(const struct cli_opts *o, struct qmp_model_coef *coef)
 {
 	char err[ERRLEN];
 	int ret;
 
 	if (!o->model)
 		return 0;
-	ret = qmp_model_coef_load(o->model, &s->mig_coef, err, sizeof(err));
+	ret = qmp_model_coef_load(o->model, coef, err, sizeof(err));
 	if (ret == -ENOENT)
 		fprintf(stderr, "policy: migration model %s: %s\n", o->model,
 			strerror(ENOENT));
@@ -237,13 +237,13 @@ static int load_scenario(const struct cli_opts *o, struct pol_scenario *s)
 
 	if (!o->scenario) {
 		pol_scenario_defaults(s);
-		return load_model(o, s);
+		return load_model(o, &s->mig_coef);
 	}
 	if (pol_scenario_load(s, o->scenario, err, sizeof(err))) {
 		fprintf(stderr, "policy: scenario %s: %s\n", o->scenario, err);
 		return -EINVAL;
 	}
-	return load_model(o, s);
+	return load_model(o, &s->mig_coef);
 }
 
 static int load_days(const struct cli_opts *o, const char *const *days,
@@ -987,7 +987,8 @@ static int cmp_dbl(const void *a, const void *b)
 static int cmd_latency(const struct cli_opts *o)
 {
 	static const unsigned int sizes[] = { 64, 256, 1024, 4096, 10000 };
-	struct pol_scenario scn, model;
+	struct pol_scenario scn;
+	struct qmp_model_coef coef;
 	struct pol_trace tr;
 	struct pol_dqn q;
 	double *lat = NULL;
@@ -1002,9 +1003,9 @@ static int cmd_latency(const struct cli_opts *o)
 	} else if (pol_dqn_init(&q, o->seed)) {
 		return 1;
 	}
-	pol_scenario_defaults(&model);
+	qmp_model_coef_defaults(&coef);
 	lat = calloc(o->reps, sizeof(double));
-	if (!lat || load_model(o, &model) ||
+	if (!lat || load_model(o, &coef) ||
 	    pol_trace_synthetic(&tr, 512, 288, o->seed))
 		goto out;
 	if (o->json && !(js = fopen(o->json, "w")))
@@ -1020,7 +1021,7 @@ static int cmd_latency(const struct cli_opts *o)
 		if (o->hosts && si)
 			break;
 		pol_scenario_defaults(&scn);
-		scn.mig_coef = model.mig_coef;
+		scn.mig_coef = coef;
 		scn.n_hosts = nh;
 		scn.n_vms = nh * 10;
 		scn.n_racks = nh >= 16 ? nh / 16 : 1;

@@ -11,7 +11,7 @@
 #   sh bench/telemetry/run.sh          (root; bench/run.sh calls it)
 #   PALM_BUILD=build LOOP_S=10 sh bench/telemetry/run.sh
 #
-# Writes bench/results/telemetry/{loop,dirty}.json and prints the
+# Writes bench/results/telemetry/{loop,dirty,cost}.json and prints the
 # command of every figure.
 set -eu
 # wait_guest_log
@@ -81,4 +81,4 @@ for cfg in "200M 51200 5 1" "200M 51200 20 2" "200M 51200 50 2"; do
 	QPID=
 done
 { echo "["; sed '$!s/$/,/' "$TMP/dirty"; echo "]"; } >"$OUT/dirty.json"
-echo "bench/telemetry: wrote $OUT/loop.json $OUT/dirty.json"
+echo "bench/telemetry: wrote $OUT/loop.json $OUT/dirty.json $OUT/cost.json"

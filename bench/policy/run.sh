@@ -120,7 +120,7 @@ run "$BIN" eval --model "$MODEL" --scenario "$PRESSURE" --days "$TEST_DAYS" \
 # How fast a host can be emptied bounds every policy: the same scenario
 # with 2 to 16 migrations per source host and step.
 for m in 2 4 8 16; do
-	echo "+ sed 's/^max_mig_per_host .*/max_mig_per_host $m/' $PRESSURE >pressure-mig$m.scn" >>"$OUT/commands.txt"
+	echo "+ sed 's/^max_mig_per_host .*/max_mig_per_host $m/' $PRESSURE >$OUT/pressure-mig$m.scn" >>"$OUT/commands.txt"
 	sed "s/^max_mig_per_host .*/max_mig_per_host $m/" "$PRESSURE" >"$OUT/pressure-mig$m.scn"
 	run "$BIN" eval --model "$MODEL" --scenario "$OUT/pressure-mig$m.scn" --days "$TEST_DAYS" \
 		--seeds "$EVAL_SEEDS" --policies random,bestfit,oracle \

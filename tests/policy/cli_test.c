@@ -155,7 +155,7 @@ TEST(eval_pairs_the_learned_policy_with_each_heuristic)
 	char path[4096];
 	const char *ev[] = { "policy", "eval", "--policy", pol, "--days",
 			     "20110303", "--seeds", "2", "--policies",
-			     "bestfit,dqn", "--json", out };
+			     "bestfit,oracle,dqn", "--json", out };
 	json_t *root, *paired, *e;
 	json_error_t jerr;
 	size_t i;
@@ -173,6 +173,7 @@ TEST(eval_pairs_the_learned_policy_with_each_heuristic)
 	ASSERT_TRUE(root != NULL);
 	paired = json_object_get(root, "paired");
 	ASSERT_TRUE(json_is_array(paired));
+	/* three metrics against bestfit; none against the oracle */
 	EXPECT_EQ(3, (int)json_array_size(paired));
 	json_array_foreach(paired, i, e) {
 		const char *metric = json_string_value(json_object_get(e, "metric"));

@@ -43,6 +43,10 @@ int BPF_PROG(ptel_sched_switch, bool preempt, struct task_struct *prev,
 	if (t) {
 		if (t->queued_ns && now > t->queued_ns)
 			t->wait_ns += now - t->queued_ns;
+		/* seeded as running by ptel_bpf_track while it was queued:
+		 * the time since the seed was run-queue wait */
+		else if (t->running && now > t->last_in_ns)
+			t->wait_ns += now - t->last_in_ns;
 		t->queued_ns = 0;
 		t->last_in_ns = now;
 		t->running = 1;

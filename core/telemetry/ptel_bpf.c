@@ -413,8 +413,8 @@ int ptel_bpf_track(struct ptel_bpf *b, pid_t tid)
 	 * a thread tracked while on a CPU would count nothing until it next
 	 * came back to one -- never, for a vCPU spinning on an idle host.
 	 * Seed a runnable thread as running from now: if it was in fact
-	 * queued, its next switch-in restarts the slice, so the error is at
-	 * most one scheduling delay.
+	 * queued, its next switch-in counts the time since as run-queue
+	 * wait and starts the slice.
 	 */
 	if (task_state(tid) == 'R') {
 		seed.running = 1;

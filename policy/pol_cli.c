@@ -237,9 +237,7 @@ static int load_scenario(const struct cli_opts *o, struct pol_scenario *s)
 
 	if (!o->scenario) {
 		pol_scenario_defaults(s);
-		return load_model(o, &s->mig_coef);
-	}
-	if (pol_scenario_load(s, o->scenario, err, sizeof(err))) {
+	} else if (pol_scenario_load(s, o->scenario, err, sizeof(err))) {
 		fprintf(stderr, "policy: scenario %s: %s\n", o->scenario, err);
 		return -EINVAL;
 	}

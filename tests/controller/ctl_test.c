@@ -33,12 +33,12 @@ static unsigned long long jull(const json_t *o, const char *key)
 /* Loads a fixture; every line must be a sample. */
 static int load_trace(const char *name, struct trace *tr)
 {
-	const char *src = getenv("PALM_SRC");
-	char path[512], line[1024];
+	char rel[256], path[4096], line[1024];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/tests/controller/fixtures/%s",
-		 src ? src : ".", name);
+	snprintf(rel, sizeof(rel), "tests/controller/fixtures/%s", name);
+	if (th_src_path(rel, path, sizeof(path)))
+		return -ENOENT;
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;

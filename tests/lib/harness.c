@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -491,4 +492,48 @@ int main(int argc, char **argv)
 	}
 	printf("# Totals: pass:%u fail:%u skip:%u\n", pass, fail, skip);
 	return fail ? 1 : 0;
+}
+
+/* How many parents of the executable th_src_path climbs. */
+#define TH_SRC_DEPTH 8
+
+static int th_src_resolve(const char *candidate, char *path, size_t len)
+{
+	char real[PATH_MAX];
+
+	if (access(candidate, R_OK) || !realpath(candidate, real))
+		return -ENOENT;
+	if ((size_t)snprintf(path, len, "%s", real) >= len)
+		return -ENOENT;
+	return 0;
+}
+
+int th_src_path(const char *rel, char *path, size_t len)
+{
+	const char *src = getenv("PALM_SRC");
+	char dir[PATH_MAX], cand[2 * PATH_MAX];
+	char *slash;
+	ssize_t n;
+	int depth;
+
+	if (src && *src) {
+		snprintf(cand, sizeof(cand), "%s/%s", src, rel);
+		return th_src_resolve(cand, path, len);
+	}
+	if (!th_src_resolve(rel, path, len))
+		return 0;
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	dir[n] = '\0';
+	for (depth = 0; depth < TH_SRC_DEPTH; depth++) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+		snprintf(cand, sizeof(cand), "%s/%s", dir, rel);
+		if (!th_src_resolve(cand, path, len))
+			return 0;
+	}
+	return -ENOENT;
 }

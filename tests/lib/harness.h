@@ -84,6 +84,13 @@ void th_fail(struct th_run *run, bool fatal, const char *file, int line,
 /* Seconds scaled by PALM_TEST_TIMEOUT_SCALE, for sanitizer or slow runs. */
 double th_timeout_scale(void);
 
+/*
+ * A file of palm's source tree by its path there (e.g. "scripts/x.sh"):
+ * under $PALM_SRC if set, else the working directory, else a parent of
+ * the test executable.  The absolute path goes to path; 0 or -ENOENT.
+ */
+int th_src_path(const char *rel, char *path, size_t len);
+
 #define TH_LOG(fmt, ...) th_log(fmt, ##__VA_ARGS__)
 
 #define SKIP(statement, fmt, ...)                                      \

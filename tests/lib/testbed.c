@@ -6,6 +6,7 @@
  * a host uses setns(2) directly.
  */
 #include "testbed.h"
+#include "harness.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +29,6 @@
 #define TB_SH "/bin/sh"
 #define TB_MAX_LIVE 16
 #define TB_MAX_STALE 32
-#define TB_SEARCH_DEPTH 8
 #define TB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Exit codes of scripts/testbed.sh. */
@@ -65,46 +65,16 @@ static int tb_error(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 	return err;
 }
 
-static bool readable(const char *path)
-{
-	return access(path, R_OK) == 0;
-}
-
 /* $PALM_SRC, the working directory, or a parent of the executable. */
 static int find_script(void)
 {
-	const char *src = getenv("PALM_SRC");
-	char dir[PATH_MAX], path[PATH_MAX + sizeof(TB_SCRIPT) + 1];
-	char *slash;
-	ssize_t n;
-	int depth;
-
 	if (script_path[0])
 		return 0;
-	if (src && *src) {
-		snprintf(path, sizeof(path), "%s/%s", src, TB_SCRIPT);
-		if (!readable(path) || !realpath(path, script_path))
-			return -ENOENT;
-		return 0;
-	}
-	if (readable(TB_SCRIPT) && realpath(TB_SCRIPT, script_path))
-		return 0;
-
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	if (n <= 0)
+	if (th_src_path(TB_SCRIPT, script_path, sizeof(script_path))) {
+		script_path[0] = '\0';
 		return -ENOENT;
-	dir[n] = '\0';
-	for (depth = 0; depth < TB_SEARCH_DEPTH; depth++) {
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			break;
-		*slash = '\0';
-		snprintf(path, sizeof(path), "%s/%s", dir, TB_SCRIPT);
-		if (readable(path) && realpath(path, script_path))
-			return 0;
 	}
-	script_path[0] = '\0';
-	return -ENOENT;
+	return 0;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "policy/pol_train.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,16 +504,34 @@ static void print_row(const char *label, const double *mean, FILE *md,
 			sd[2]);
 }
 
-static void json_row(FILE *js, const char *label, const double *mean,
-		     const double *sd, unsigned int n, const char *extra,
-		     int *first)
+/* s as a JSON string, escaped and whole; NULL if it is not UTF-8. */
+static char *json_quote(const char *s)
+{
+	json_t *j = json_string(s);
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	json_decref(j);
+	return q;
+}
+
+/* One policy's row; file (the policy file as given) may be NULL. */
+static void json_row(FILE *js, const char *label, const char *file,
+		     const double *mean, const double *sd, unsigned int n,
+		     const char *extra, int *first)
 {
 	unsigned int i;
+	char *quoted;
 
 	if (!js)
 		return;
-	fprintf(js, "%s\n    \"%s\": {\"runs\": %u,%s", *first ? "" : ",", label,
-		n, extra);
+	fprintf(js, "%s\n    \"%s\": {\"runs\": %u,", *first ? "" : ",", label,
+		n);
+	if (file) {
+		quoted = json_quote(file);
+		fprintf(js, " \"file\": %s,", quoted ? quoted : "null");
+		free(quoted);
+	}
+	fputs(extra, js);
 	for (i = 0; i < N_MET; i++)
 		fprintf(js, "%s\n      \"%s\": {\"mean\": %.9g, \"sd\": %.9g}",
 			i ? "," : "", met_names[i], mean[i], sd[i]);
@@ -647,7 +666,7 @@ static int cmd_eval(const struct cli_opts *o)
 {
 	struct pol_trace tr[MAX_DAYS];
 	struct pol_dqn q[MAX_POL_FILES];
-	char files[1024], *save = NULL, *tok, label[32], extra[64];
+	char files[1024], *save = NULL, *tok, label[32], extra[64], *quoted;
 	const char *fname[MAX_POL_FILES];
 	struct eval_acc acc, pooled;
 	double mean[N_MET], sd[N_MET], seed_sla[MAX_POL_FILES];
@@ -693,8 +712,11 @@ static int cmd_eval(const struct cli_opts *o)
 		fprintf(stderr, "policy: %s: %s\n", o->curve, strerror(errno));
 	if (js) {
 		fprintf(js, "{\n  \"days\": [");
-		for (d = 0; d < o->n_days; d++)
-			fprintf(js, "%s\"%s\"", d ? ", " : "", o->days[d]);
+		for (d = 0; d < o->n_days; d++) {
+			quoted = json_quote(o->days[d]);
+			fprintf(js, "%s%s", d ? ", " : "", quoted ? quoted : "null");
+			free(quoted);
+		}
 		fprintf(js, "],\n  \"seeds\": %u,\n  \"hosts\": %u,\n  \"vms\": %u,\n  \"policies\": {",
 			o->seeds, scn.n_hosts, scn.n_vms);
 	}
@@ -725,11 +747,10 @@ static int cmd_eval(const struct cli_opts *o)
 				acc_final(&acc, mean, sd);
 				seed_sla[i] = mean[0];
 				snprintf(label, sizeof(label), "dqn#%u", i + 1);
-				snprintf(extra, sizeof(extra), " \"file\": \"%.40s\",",
-					 fname[i]);
 				if (n_q > 1)
 					print_row(label, mean, NULL, NULL, sd);
-				json_row(js, label, mean, sd, acc.n, extra, &first);
+				json_row(js, label, fname[i], mean, sd, acc.n, "",
+					 &first);
 			}
 			acc_final(&pooled, mean, sd);
 			{
@@ -744,7 +765,8 @@ static int cmd_eval(const struct cli_opts *o)
 					 n_q, sqrt(ss));
 			}
 			print_row("dqn", mean, md, dat, sd);
-			json_row(js, "dqn", mean, sd, pooled.n, extra, &first);
+			json_row(js, "dqn", NULL, mean, sd, pooled.n, extra,
+				 &first);
 			continue;
 		}
 		memset(&acc, 0, sizeof(acc));
@@ -755,7 +777,7 @@ static int cmd_eval(const struct cli_opts *o)
 		acc_final(&acc, mean, sd);
 		print_row(k == POL_P_DQN ? "dqn(fb)" : pol_policy_name(k), mean, md,
 			  dat, sd);
-		json_row(js, pol_policy_name(k), mean, sd, acc.n,
+		json_row(js, pol_policy_name(k), NULL, mean, sd, acc.n,
 			 k == POL_P_DQN ? " \"fallback\": \"bestfit\"," : "", &first);
 	}
 	if (js)

@@ -147,11 +147,13 @@ TEST(explain_and_eval_on_a_real_day)
 /*
  * eval pairs the learned policy's runs with each heuristic's on the same
  * days and seeds: the JSON carries one comparison per metric, over the
- * runs both made, against the heuristic's own mean.
+ * runs both made, against the heuristic's own mean.  It names the policy
+ * file as given (a long name with a quote in it: once cut at 40 bytes).
  */
 TEST(eval_pairs_the_learned_policy_with_each_heuristic)
 {
-	char pol[] = "/tmp/palm-cli-pol-XXXXXX", out[] = "/tmp/palm-cli-json-XXXXXX";
+	char pol[] = "/tmp/palm-cli-a-policy-file-with-a-long-\"quoted\"-name-XXXXXX";
+	char out[] = "/tmp/palm-cli-json-XXXXXX";
 	char path[4096];
 	const char *ev[] = { "policy", "eval", "--policy", pol, "--days",
 			     "20110303", "--seeds", "2", "--policies",
@@ -171,6 +173,8 @@ TEST(eval_pairs_the_learned_policy_with_each_heuristic)
 	EXPECT_EQ(0, run(12, ev));
 	root = json_load_file(out, 0, &jerr);
 	ASSERT_TRUE(root != NULL);
+	EXPECT_STREQ(pol, json_string_value(json_object_get(json_object_get(
+		json_object_get(root, "policies"), "dqn#1"), "file")));
 	paired = json_object_get(root, "paired");
 	ASSERT_TRUE(json_is_array(paired));
 	/* three metrics against bestfit; none against the oracle */

@@ -170,6 +170,18 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 				    json_integer(mc->ctl.log_dropped));
 }
 
+/*
+ * QEMU rates dirtying only when two dirty-bitmap syncs are more than 1 s
+ * apart (migration_bitmap_sync), so a shorter migration reports 0 pages/s
+ * whatever the guest wrote.  A longer one has its setup sync and its
+ * final sync that far apart, so its rate is QEMU's measure.
+ */
+static bool qemu_rated_dirtying(const struct qmp_migration_result *r,
+				const struct qmp_migrate_info *i)
+{
+	return r->peak_dirty_pages_rate > 0 || i->total_time_ms > 1000;
+}
+
 json_t *migrate_report_json(const struct migrate_args *a,
 			   const struct qmp_migration_result *r,
 			   const struct migrate_watch *w,
@@ -179,7 +191,7 @@ json_t *migrate_report_json(const struct migrate_args *a,
 	const struct qmp_migrate_info *i = &r->last;
 	json_t *rep, *guest;
 
-	rep = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s}",
+	rep = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:f, s:f, s:s}",
 			"status", qmp_migration_outcome_name(r->outcome),
 			"reason", r->reason,
 			"qemu_status", r->qemu_status,
@@ -193,6 +205,7 @@ json_t *migrate_report_json(const struct migrate_args *a,
 			"passes", (json_int_t)r->passes,
 			"final_dirty_pages_rate", (json_int_t)i->ram_dirty_pages_rate,
 			"peak_dirty_pages_rate", (json_int_t)r->peak_dirty_pages_rate,
+			"dirty_pages_rate_rated", qemu_rated_dirtying(r, i),
 			"throughput_mbps", i->ram_mbps,
 			"wall_time_s", r->wall_s,
 			"uri", a->opts.uri);
@@ -309,9 +322,13 @@ void migrate_report_text(const json_t *rep)
 	       json_integer_value(json_object_get(rep, "bytes_transferred")) / 1048576.0,
 	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,
 	       (long long)json_integer_value(json_object_get(rep, "passes")));
-	printf("dirty rate:        %lld pages/s at the end, %lld at peak\n",
-	       (long long)json_integer_value(json_object_get(rep, "final_dirty_pages_rate")),
-	       (long long)json_integer_value(json_object_get(rep, "peak_dirty_pages_rate")));
+	if (json_is_false(json_object_get(rep, "dirty_pages_rate_rated")))
+		printf("dirty rate:        not rated by QEMU (it rates over dirty-bitmap syncs more than 1 s apart; this migration took %lld ms)\n",
+		       (long long)json_integer_value(json_object_get(rep, "total_time_ms")));
+	else
+		printf("dirty rate:        %lld pages/s at the end, %lld at peak\n",
+		       (long long)json_integer_value(json_object_get(rep, "final_dirty_pages_rate")),
+		       (long long)json_integer_value(json_object_get(rep, "peak_dirty_pages_rate")));
 	if (dirty)
 		printf("dirty input:       %s\n",
 		       json_string_value(json_object_get(dirty, "description")));

@@ -20,7 +20,7 @@ pkgs="$pkgs libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-client
 pkgs="$pkgs dpdk-dev libdpdk-dev"
 # eBPF telemetry: CO-RE programs, skeletons, libbpf.
 pkgs="$pkgs bpftool libbpf-dev libelf-dev zlib1g-dev"
-# Benchmarks: plots and JSON summaries.
+# Benchmarks (plots, JSON summaries) and the demo's test (jq).
 pkgs="$pkgs gnuplot-nox jq"
 
 missing=""

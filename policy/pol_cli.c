@@ -17,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-
 static void usage(FILE *f)
 {
 	fputs("usage: palmctl policy <command> [options]\n"
@@ -229,7 +228,7 @@ int pol_cli_load_scenario(const struct pol_cli_opts *o, struct pol_scenario *s)
 }
 
 int pol_cli_load_days(const struct pol_cli_opts *o, const char *const *days,
-		     unsigned int n, struct pol_trace *tr)
+		      unsigned int n, struct pol_trace *tr)
 {
 	char err[POL_CLI_ERRLEN];
 	unsigned int i;

@@ -60,23 +60,21 @@ qemu() {
 # The destination listens here; the pid spreads concurrent demos apart.
 port=$(( 40000 + $$ % 20000 ))
 
-echo "demo: starting the source guest ($append, $accel)"
-qemu src
-src_pid=$!
-if [ -n "$ring_fallback" ] &&
-   ! wait_guest_log "$dir/src.log" '^ready' 300 "$src_pid"; then
-	# a kernel without the dirty ring (before 5.11): plain KVM, and palm
-	# measures with QEMU's calc-dirty-rate instead
-	echo "demo: QEMU did not start with $accel ($(head -c 200 "$dir/src.err")); using kvm" >&2
-	kill "$src_pid" 2>/dev/null || true
-	wait "$src_pid" 2>/dev/null || true
-	accel=$ring_fallback
+# With the dirty ring first; on a kernel without it (before 5.11) plain
+# KVM, and palm measures with QEMU's calc-dirty-rate instead.
+for accel in $accel $ring_fallback; do
+	echo "demo: starting the source guest ($append, $accel)"
 	: >"$dir/src.log"
 	qemu src
 	src_pid=$!
-fi
-wait_guest_log "$dir/src.log" '^ready' 300 "$src_pid" ||
-	{ echo "demo: the guest did not start:" >&2; cat "$dir/src.err" >&2; exit 1; }
+	wait_guest_log "$dir/src.log" '^ready' 300 "$src_pid" && break
+	echo "demo: the guest did not start with $accel:" >&2
+	cat "$dir/src.err" >&2
+	kill "$src_pid" 2>/dev/null || true
+	wait "$src_pid" 2>/dev/null || true
+	src_pid=""
+done
+[ -n "$src_pid" ] || exit 1
 echo "demo: starting the destination (-incoming defer)"
 qemu dst -incoming defer
 dst_pid=$!

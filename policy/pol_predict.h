@@ -2,7 +2,8 @@
 /*
  * Failure prediction ("when"): CPU overload by Holt's linear trend,
  * memory exhaustion by a least-squares growth trend, hardware-fault risk
- * by a rate-of-change (Poisson) test on corrected-error counts.
+ * by a rate-of-change (Poisson) test on corrected-error counts, and a
+ * CUSUM on the same counts for a storm's first steps.
  */
 #ifndef PALM_POL_PREDICT_H
 #define PALM_POL_PREDICT_H
@@ -20,6 +21,8 @@ struct pol_predict_cfg {
 	double mem_min_t;	/* t statistic of the growth slope */
 	double ce_min_z;	/* Poisson z of the recent error count */
 	double ce_min_count;
+	double ce_shift;	/* errors per step above baseline: a storm */
+	double ce_min_llr;	/* CUSUM alarm threshold (log-likelihood) */
 	double ce_ttf_s;	/* assumed lead for an error storm */
 };
 
@@ -33,6 +36,10 @@ int pol_linreg(const double *x, unsigned int n, double *slope,
 /* Tricube-weighted local linear regression, value one step ahead. */
 int pol_loess_next(const double *x, unsigned int n, double *next);
 double pol_ce_z(const double *ce, unsigned int n, unsigned int recent);
+/* CUSUM of the Poisson log-likelihood ratio over the newest `recent`
+ * counts: baseline rate (from the older ones) against baseline + shift. */
+double pol_ce_cusum(const double *ce, unsigned int n, unsigned int recent,
+		    double shift);
 double pol_norm_cdf(double z);
 
 void pol_predict_host(const struct pol_predict_cfg *cfg,

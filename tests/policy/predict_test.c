@@ -3,6 +3,7 @@
 #include "tests/lib/harness.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/pol_eval.h"
@@ -230,6 +231,69 @@ TEST(error_storm_gives_fault_alarm)
 	h.ce_hist[11] = 4;
 	pol_predict_host(&cfg, &h, 12, 300, &fc);
 	EXPECT_FALSE(fc.alarm[POL_FK_FAULT]);
+}
+
+TEST(cusum_matches_its_closed_form)
+{
+	static const double ce[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 0 };
+	/* baseline (0 + 1) / 9; each error weighs ln((1/9 + 3) / (1/9)) */
+	double w = log(28), s = 3 * w - 3;
+
+	s = s + 4 * w - 3;
+	s = s - 3;
+	EXPECT_TRUE(fabs(pol_ce_cusum(ce, 12, 3, 3) - s) < 1e-9);
+	EXPECT_TRUE(pol_ce_cusum(ce, 12, 0, 3) == 0);
+	EXPECT_TRUE(pol_ce_cusum(ce, 3, 3, 3) == 0);
+	EXPECT_TRUE(pol_ce_cusum(ce, 12, 3, 0) == 0);
+}
+
+/* 7 errors in two steps: too few for the z test, enough for the CUSUM. */
+TEST(storm_start_alarms_before_the_z_test)
+{
+	static const double ce[12] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 3, 4 };
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+
+	pol_predict_defaults(&cfg);
+	host_with(&h, 10, 64 * GIB);
+	memcpy(h.ce_hist, ce, sizeof(ce));
+	ASSERT_TRUE(ce[9] + ce[10] + ce[11] < cfg.ce_min_count);
+	EXPECT_TRUE(pol_ce_cusum(ce, 12, 3, cfg.ce_shift) >= cfg.ce_min_llr);
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	EXPECT_TRUE(fc.alarm[POL_FK_FAULT]);
+	/* the CUSUM switched off, the z test alone stays silent */
+	cfg.ce_min_llr = INFINITY;
+	pol_predict_host(&cfg, &h, 12, 300, &fc);
+	EXPECT_FALSE(fc.alarm[POL_FK_FAULT]);
+}
+
+/*
+ * Corrected errors at the simulator's highest baseline rate (0.4 per
+ * step), no storm: how often does either test alarm?  Bounded at one
+ * alarm per 5000 host-steps (one per host in 17 days at 5 min steps);
+ * a CUSUM threshold of 6 instead of 9 alarms 2.5 times as often.
+ */
+TEST(baseline_errors_rarely_alarm)
+{
+	struct pol_predict_cfg cfg;
+	struct pol_forecast fc;
+	struct pol_host h;
+	struct pol_rng r;
+	unsigned int i, k, alarms = 0, windows = 20000;
+
+	pol_predict_defaults(&cfg);
+	pol_rng_seed(&r, 42);
+	host_with(&h, 10, 64 * GIB);
+	for (k = 0; k < windows; k++) {
+		for (i = 0; i < 12; i++)
+			h.ce_hist[i] = pol_rng_poisson(&r, 0.4);
+		pol_predict_host(&cfg, &h, 12, 300, &fc);
+		alarms += fc.alarm[POL_FK_FAULT];
+	}
+	printf("# %u alarms in %u windows of baseline errors\n", alarms,
+	       windows);
+	EXPECT_TRUE(alarms * 5000 <= windows);
 }
 
 TEST(failed_host_has_no_forecast)

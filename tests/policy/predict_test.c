@@ -37,6 +37,12 @@ static void host_with(struct pol_host *h, double cores, double mem)
 	h->mem_bytes = mem;
 }
 
+static void host_with_errors(struct pol_host *h, const double *ce)
+{
+	host_with(h, 10, 64 * GIB);
+	memcpy(h->ce_hist, ce, sizeof(h->ce_hist));
+}
+
 TEST(cpu_ramp_gives_overload_with_lead)
 {
 	struct pol_predict_cfg cfg;
@@ -220,8 +226,7 @@ TEST(error_storm_gives_fault_alarm)
 	static const double ce[12] = { 0, 1, 0, 0, 1, 0, 0, 0, 1, 4, 9, 15 };
 
 	pol_predict_defaults(&cfg);
-	host_with(&h, 10, 64 * GIB);
-	memcpy(h.ce_hist, ce, sizeof(ce));
+	host_with_errors(&h, ce);
 	pol_predict_host(&cfg, &h, 12, 300, &fc);
 	ASSERT_TRUE(fc.alarm[POL_FK_FAULT]);
 	EXPECT_TRUE(fc.conf[POL_FK_FAULT] > 0.5);
@@ -256,8 +261,7 @@ TEST(storm_start_alarms_before_the_z_test)
 	struct pol_host h;
 
 	pol_predict_defaults(&cfg);
-	host_with(&h, 10, 64 * GIB);
-	memcpy(h.ce_hist, ce, sizeof(ce));
+	host_with_errors(&h, ce);
 	ASSERT_TRUE(ce[9] + ce[10] + ce[11] < cfg.ce_min_count);
 	EXPECT_TRUE(pol_ce_cusum(ce, 12, 3, cfg.ce_shift) >= cfg.ce_min_llr);
 	pol_predict_host(&cfg, &h, 12, 300, &fc);
@@ -271,8 +275,8 @@ TEST(storm_start_alarms_before_the_z_test)
 /*
  * Corrected errors at the simulator's highest baseline rate (0.4 per
  * step), no storm: how often does either test alarm?  Bounded at one
- * alarm per 5000 host-steps (one per host in 17 days at 5 min steps);
- * a CUSUM threshold of 6 instead of 9 alarms 2.5 times as often.
+ * alarm per 5000 host-steps (one per host in 17 days at 5 min steps):
+ * CUSUM thresholds of 9 and 8 give 1 and 3 alarms, 7 and 6 fail it.
  */
 TEST(baseline_errors_rarely_alarm)
 {

@@ -125,36 +125,45 @@ int pol_loess_next(const double *x, unsigned int n, double *next)
 	return 0;
 }
 
+/*
+ * Errors per step before the newest `recent` steps.  The +1 prior (one
+ * error in the baseline window) keeps the rate above 0 on a quiet host.
+ */
+static double ce_baseline(const double *ce, unsigned int n,
+			  unsigned int recent)
+{
+	double old = 0;
+	unsigned int i;
+
+	for (i = 0; i < n - recent; i++)
+		old += ce[i];
+	return (old + 1) / (n - recent);
+}
+
 double pol_ce_z(const double *ce, unsigned int n, unsigned int recent)
 {
-	double old = 0, rec = 0, base, expct;
+	double rec = 0, expct;
 	unsigned int i;
 
 	if (n <= recent || recent == 0)
 		return 0;
-	for (i = 0; i < n - recent; i++)
-		old += ce[i];
-	for (; i < n; i++)
+	for (i = n - recent; i < n; i++)
 		rec += ce[i];
-	/* +1 prior: one error in the baseline window keeps z finite */
-	base = (old + 1) / (n - recent);
-	expct = base * recent;
+	expct = ce_baseline(ce, n, recent) * recent;
 	return (rec - expct) / sqrt(expct);
 }
 
 double pol_ce_cusum(const double *ce, unsigned int n, unsigned int recent,
 		    double shift)
 {
-	double old = 0, base, per_error, s = 0;
+	double base, per_error, s = 0;
 	unsigned int i;
 
 	if (n <= recent || recent == 0 || shift <= 0)
 		return 0;
-	for (i = 0; i < n - recent; i++)
-		old += ce[i];
-	base = (old + 1) / (n - recent);	/* +1 prior, as pol_ce_z */
+	base = ce_baseline(ce, n, recent);
 	per_error = log((base + shift) / base);
-	for (; i < n; i++)
+	for (i = n - recent; i < n; i++)
 		s = fmax(0, s + ce[i] * per_error - shift);
 	return s;
 }

@@ -11,7 +11,6 @@
 
 #include "core/migrate_cmd.h"
 #include "core/mig_dirty_source.h"
-#include "qmp/lv/qmp_lv.h"
 #include "qmp/qmp_ctl.h"
 #include "qmp/qmp_ctl_commands.h"
 #include "qmp/qmp_ctl_probe.h"
@@ -180,8 +179,6 @@ int migrate_ctl_begin(const struct migrate_args *a, struct migrate_ctl *mc,
 	int ret;
 
 	qmp_model_coef_defaults(&coef);
-	if (a->libvirt)
-		coef.pause_floor_ms = QMP_LV_PAUSE_FLOOR_MS;
 	if (a->model_path) {
 		ret = qmp_model_coef_load(a->model_path, &coef, err, sizeof(err));
 		if (ret) {

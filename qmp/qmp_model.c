@@ -580,7 +580,7 @@ static void explain_infeasible(const struct qmp_model_coef *c,
 	/* a target below the switch-over's own cost: no setting helps */
 	if (t->max_pause_ms < c->pause_floor_ms) {
 		snprintf(out->reason, sizeof(out->reason),
-			 "%.0f ms pause is below the %.0f ms this backend's switch-over pauses the guest at the least (libvirt resumes the destination after its Finish phase)%s",
+			 "%.0f ms pause is below the %.0f ms this backend's switch-over pauses the guest at the least (pause_floor_ms of the model's coefficients)%s",
 			 t->max_pause_ms, c->pause_floor_ms,
 			 t->allow_postcopy ? "; post-copy does not fit either" :
 					     "; post-copy not allowed");

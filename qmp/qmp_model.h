@@ -26,8 +26,9 @@ struct qmp_model_coef {
 	double pause_fixed_ms;		/* guest-side pause beyond the stream */
 	/*
 	 * The least a pre-copy switch-over pauses the guest, whatever the
-	 * remainder: 0 through QMP; through libvirt ~150 ms, for libvirt
-	 * resumes the destination only after its Finish phase.
+	 * remainder, for a backend that adds a fixed stop of its own.  0
+	 * unless a grid's fit finds one: none of palm's grids has, through
+	 * QMP or libvirt 9.0 (see kernel-notes/migration-controller.md).
 	 */
 	double pause_floor_ms;
 	double inflight_bytes;		/* queued on the path at the switch */

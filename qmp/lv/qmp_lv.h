@@ -30,14 +30,6 @@
 struct qmp_lv;	/* opaque: libvirt's handles stay out of palm's headers */
 
 /*
- * The model's pause floor through libvirt when no fitted coefficients
- * are given: libvirt resumes the destination only after its Finish
- * phase, and the guest paused 123-203 ms (median ~150) even when QEMU's
- * own downtime was 15-40 ms (libvirt 9.0, bench/migration/libvirt.sh).
- */
-#define QMP_LV_PAUSE_FLOOR_MS 150.0
-
-/*
  * Connects to both libvirtds (dst_uri may be NULL: then only planning
  * and prediction work) and looks the domain up on the source.
  * -EOPNOTSUPP when palm was built without CONFIG_PALM_LIBVIRT.

@@ -340,7 +340,7 @@ TEST(a_pause_below_the_switch_over_cost_is_infeasible_whatever_the_link)
 	EXPECT_TRUE(strstr(p.reason, "needs no pause") == NULL);
 }
 
-/* libvirt's switch-over: a pause floor that overlaps QEMU's downtime */
+/* a backend whose switch-over stops the guest a fixed time: a pause floor */
 TEST(a_pause_floor_holds_for_small_remainders_and_hides_under_big_ones)
 {
 	struct qmp_model_coef c = coef();

@@ -30,6 +30,7 @@ void qmp_model_coef_defaults(struct qmp_model_coef *c)
 	c->link_efficiency = 0.93;
 	c->setup_s = 0.05;
 	c->pass_overhead_s = 0.02;
+	c->job_overhead_s = 0;
 	c->zero_page_bytes = 9;
 	c->page_overhead_bytes = 8;
 	c->downtime_fixed_ms = 15;
@@ -61,6 +62,7 @@ static const struct coef_key coef_keys[] = {
 	COEF(link_efficiency, 0.01, 1.5),
 	COEF(setup_s, 0, 600),
 	COEF(pass_overhead_s, 0, 60),
+	COEF(job_overhead_s, 0, 600),
 	COEF(zero_page_bytes, 0, PAGE_BYTES),
 	COEF(page_overhead_bytes, 0, PAGE_BYTES),
 	COEF(downtime_fixed_ms, 0, 600000),
@@ -441,7 +443,8 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 			switch_over(c, in, b, stream + tail, out);
 			out->total_s = completion_s(c, in, b,
 						    t + c->pass_overhead_s - tail / b,
-						    stream + tail);
+						    stream + tail) +
+				       c->job_overhead_s;
 			out->bytes = bytes + stream;
 			out->steady_dirty_bytes = pending;
 			return 0;
@@ -452,7 +455,7 @@ int qmp_model_precopy(const struct qmp_model_coef *c,
 		pending_prev = pending;
 	}
 	out->passes = k;
-	out->total_s = t;
+	out->total_s = t + c->job_overhead_s;
 	out->bytes = bytes;
 	out->steady_dirty_bytes = pending;
 	/* what stopping now would cost */
@@ -489,7 +492,8 @@ int qmp_model_postcopy(const struct qmp_model_coef *c,
 	out->pause_ms = c->postcopy_pause_ms;
 	out->bytes = first_pass_bytes(c, in) + rest;
 	out->total_s = c->setup_s + first_s + c->pass_overhead_s +
-		       c->downtime_fixed_ms / 1000 + rest / b;
+		       c->downtime_fixed_ms / 1000 + rest / b +
+		       c->job_overhead_s;
 	out->steady_dirty_bytes = rest;
 	return 0;
 }
@@ -584,6 +588,12 @@ static void explain_infeasible(const struct qmp_model_coef *c,
 			 t->max_pause_ms, c->pause_floor_ms,
 			 t->allow_postcopy ? "; post-copy does not fit either" :
 					     "; post-copy not allowed");
+		return;
+	}
+	if (t->max_total_s <= c->setup_s + c->job_overhead_s) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "%.1f s is within the %.1f s this backend's migration job takes whatever the guest (setup_s and job_overhead_s of the model's coefficients)",
+			 t->max_total_s, c->setup_s + c->job_overhead_s);
 		return;
 	}
 	if (!(out->needed_pause_ms > 0) && !(out->needed_link_bps > 0) &&

@@ -20,6 +20,12 @@ struct qmp_model_coef {
 	double link_efficiency;		/* RAM goodput / link rate, 0..1 */
 	double setup_s;			/* migrate to the first page sent */
 	double pass_overhead_s;		/* bitmap sync and pipeline per pass */
+	/*
+	 * What a backend's migration job takes beyond QEMU's own, whatever
+	 * the guest: libvirt's prepare, finish and confirm phases.  0 over
+	 * QMP, where the job is QEMU's.
+	 */
+	double job_overhead_s;
 	double zero_page_bytes;		/* stream bytes per all-zero page */
 	double page_overhead_bytes;	/* stream bytes per page beyond 4 KiB */
 	double downtime_fixed_ms;	/* device state and switch-over */

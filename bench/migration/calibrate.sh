@@ -7,7 +7,9 @@
 # The fit is mig_model's (bench/migration/mig_model.c): setup from every
 # completed run; the switch-over's fixed part and in-flight bytes from
 # palm's idle runs (cell rate 0) at each link rate (downtime = fixed + in flight /
-# goodput); goodput and per-pass overhead from palm's pre-copy times;
+# goodput); goodput and per-pass overhead from palm's pre-copy times
+# (libvirt's runs: the stream's terms stay as in model.coef, and the runs
+# fit the fixed time libvirt's job takes beyond QEMU's, job_overhead_s);
 # the guest-side pause beyond QEMU's downtime and the post-copy pause as
 # medians.  Its out-of-sample error: `mig_model cv DIR/ws*.json`.
 #

@@ -75,7 +75,7 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	if [ -x "$tool" ]; then
 		echo "- The model as built now, on the same runs' recorded inputs (\`$tool predict|cv\`):"
 		echo "  $("$tool" predict -q "$coef" "$dir"/ws*.json | sed "s/^re-predicted with the given coefficients/with $(basename "$coef") (in sample if fitted on these runs)/")."
-		echo "  $("$tool" cv -q --base "$coef" "$dir"/ws*.json)."
+		echo "  $("$tool" cv -q --base "$here/model.coef" "$dir"/ws*.json)."
 	fi
 	echo
 	echo "Per-run JSON: \`$dir/\`; plots: \`$dir/downtime.png\`, \`$dir/total_time.png\`."

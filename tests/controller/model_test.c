@@ -373,6 +373,39 @@ TEST(a_pause_floor_holds_for_small_remainders_and_hides_under_big_ones)
 	EXPECT_EQ(QMP_MODEL_PRECOPY, p.mode);
 }
 
+/*
+ * A backend's job (libvirt's phases) adds its time once to every mode's
+ * total and nothing to the stream, and a total target within it is
+ * infeasible, said so.
+ */
+TEST(a_backends_job_time_is_added_once_to_the_total)
+{
+	struct qmp_model_coef c = coef(), job = coef();
+	struct qmp_model_input in = guest(8 * MIB, 2 * MIB);
+	struct qmp_model_target t = target(300, 30);
+	struct qmp_model_pred a, b;
+	struct qmp_model_plan p;
+
+	job.job_overhead_s = 0.4;
+	ASSERT_EQ(0, qmp_model_precopy(&c, &in, &a));
+	ASSERT_EQ(0, qmp_model_precopy(&job, &in, &b));
+	ASSERT_TRUE(a.converges);
+	EXPECT_LT(fabs(b.total_s - a.total_s - 0.4), 1e-9);
+	EXPECT_EQ(a.bytes, b.bytes);
+	EXPECT_EQ(a.passes, b.passes);
+	EXPECT_EQ(a.pause_ms, b.pause_ms);
+	ASSERT_EQ(0, qmp_model_postcopy(&c, &in, &a));
+	ASSERT_EQ(0, qmp_model_postcopy(&job, &in, &b));
+	EXPECT_LT(fabs(b.total_s - a.total_s - 0.4), 1e-9);
+	EXPECT_EQ(a.pause_ms, b.pause_ms);
+
+	t.max_total_s = 0.3;
+	ASSERT_EQ(0, qmp_model_plan(&job, &in, &t, &p));
+	ASSERT_EQ(QMP_MODEL_INFEASIBLE, p.mode);
+	TH_LOG("%s", p.reason);
+	EXPECT_NE_NULL(strstr(p.reason, "migration job takes whatever the guest"));
+}
+
 TEST(plan_throttles_or_switches_only_when_allowed)
 {
 	struct qmp_model_coef c = coef();
@@ -603,6 +636,7 @@ TEST(coefficients_parse_strictly)
 		"\n"
 		"  inflight_bytes=2500000\r\n"
 		"pause_floor_ms = 150\n"
+		"job_overhead_s = 0.4\n"
 		"switch_fill = 0.7\n"
 		"downtime_fixed_ms = 12.5";
 	static const char *const bad[] = {
@@ -615,6 +649,7 @@ TEST(coefficients_parse_strictly)
 		"nonsense = 1\n",
 		"inflight_bytes = 1e300\n",
 		"pause_floor_ms = -5\n",
+		"job_overhead_s = 1e9\n",
 		"switch_fill = 1.2\n",
 	};
 	struct qmp_model_coef c = coef(), d = coef();
@@ -623,6 +658,7 @@ TEST(coefficients_parse_strictly)
 
 	ASSERT_EQ(0, qmp_model_coef_parse(good, sizeof(good) - 1, &c, err, sizeof(err)));
 	EXPECT_EQ(0.9, c.link_efficiency);
+	EXPECT_EQ(0.4, c.job_overhead_s);
 	EXPECT_EQ(2500000, c.inflight_bytes);
 	EXPECT_EQ(12.5, c.downtime_fixed_ms);
 	EXPECT_EQ(150, c.pause_floor_ms);

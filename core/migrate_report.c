@@ -51,6 +51,36 @@ static json_t *prediction_json(const struct migrate_ctl *mc)
 	return o;
 }
 
+/*
+ * The coefficients the plan was made with, and their file: a report
+ * re-predicts, and says whether its prediction was calibrated at all.
+ */
+static json_t *model_json(const struct migrate_args *a,
+			  const struct migrate_ctl *mc)
+{
+	json_t *o = json_object(), *coef = json_object();
+	const char *name;
+	double value;
+	size_t i;
+	int ret;
+
+	if (!o || !coef)
+		goto fail;
+	for (i = 0; !qmp_model_coef_get(&mc->ctl.coef, i, &name, &value); i++)
+		if (json_object_set_new(coef, name, json_real(value)))
+			goto fail;
+	ret = json_object_set_new(o, "coefficients", coef);
+	coef = NULL;	/* o holds it, or jansson has freed it */
+	if (ret || json_object_set_new(o, "file", a->model_path ?
+				       json_string(a->model_path) : json_null()))
+		goto fail;
+	return o;
+fail:
+	json_decref(coef);
+	json_decref(o);
+	return NULL;
+}
+
 static json_t *decisions_json(const struct qmp_ctl *ctl)
 {
 	json_t *arr = json_array();
@@ -156,8 +186,10 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 				      "max_time_s", a->target.max_total_s,
 				      "max_slowdown", a->target.max_slowdown,
 				      "allow_postcopy", a->target.allow_postcopy));
-	if (mc->have_prediction)
+	if (mc->have_prediction) {
 		json_object_set_new(rep, "prediction", prediction_json(mc));
+		json_object_set_new(rep, "model", model_json(a, mc));
+	}
 	if (mc->have_dirty)
 		json_object_set_new(rep, "dirty_input", dirty_input_json(&mc->dirty));
 	if (a->kind == QMP_CTL_PALM) {
@@ -304,6 +336,7 @@ void migrate_report_text(const json_t *rep)
 	const json_t *verify = json_object_get(guest, "verify");
 	const json_t *pause = json_object_get(guest, "pause_ms");
 	const json_t *dirty = json_object_get(rep, "dirty_input");
+	const json_t *model = json_object_get(rep, "model");
 
 	printf("status:            %s (%s)\n",
 	       json_string_value(json_object_get(rep, "status")),
@@ -332,6 +365,11 @@ void migrate_report_text(const json_t *rep)
 	if (dirty)
 		printf("dirty input:       %s\n",
 		       json_string_value(json_object_get(dirty, "description")));
+	if (model)
+		printf("model:             %s\n",
+		       json_is_string(json_object_get(model, "file")) ?
+		       json_string_value(json_object_get(model, "file")) :
+		       "built-in coefficients, not calibrated on this host (--model: make bench fits them)");
 	printf("source:            %s\n",
 	       json_string_value(json_object_get(json_object_get(rep, "source"), "status")));
 	if (json_object_get(rep, "destination"))

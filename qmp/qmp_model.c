@@ -129,6 +129,16 @@ static int parse_line(char *line, int lineno, struct qmp_model_coef *c,
 	return -EINVAL;
 }
 
+int qmp_model_coef_get(const struct qmp_model_coef *c, size_t i,
+		       const char **name, double *value)
+{
+	if (i >= sizeof(coef_keys) / sizeof(coef_keys[0]))
+		return -ENOENT;
+	*name = coef_keys[i].name;
+	*value = *(const double *)((const char *)c + coef_keys[i].off);
+	return 0;
+}
+
 int qmp_model_coef_parse(const char *buf, size_t len, struct qmp_model_coef *c,
 			 char *err, size_t errlen)
 {

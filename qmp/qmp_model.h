@@ -113,6 +113,14 @@ int qmp_model_coef_load(const char *path, struct qmp_model_coef *c,
 int qmp_model_coef_parse(const char *buf, size_t len,
 			 struct qmp_model_coef *c, char *err, size_t errlen);
 
+/*
+ * The i-th coefficient's name (as the file spells it) and value, for
+ * reports that must say what a prediction was made with; -ENOENT past
+ * the last.
+ */
+int qmp_model_coef_get(const struct qmp_model_coef *c, size_t i,
+		       const char **name, double *value);
+
 /* Distinct bytes dirtied in t seconds: ws (1 - exp(-rate t / ws)). */
 double qmp_model_dirtied(double ws_bytes, double dirty_bps, double t_s);
 

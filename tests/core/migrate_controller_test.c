@@ -9,6 +9,7 @@
  */
 #include "tests/lib/harness.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -228,6 +229,10 @@ TEST_F_TIMEOUT(ctl, infeasible_target_is_refused_before_the_start, 60)
 	EXPECT_STREQ("infeasible", report_str(rep, "prediction", "mode"));
 	EXPECT_LT(100, report_num(json_object_get(rep, "prediction"), "needs", "pause_ms"));
 	EXPECT_LT(100, report_num(json_object_get(rep, "prediction"), "needs", "link_mbps"));
+	/* no --model: the report says the plan was not calibrated */
+	EXPECT_TRUE(json_is_null(json_object_get(json_object_get(rep, "model"), "file")));
+	EXPECT_EQ(0.93, report_num(json_object_get(rep, "model"), "coefficients",
+				   "link_efficiency"));
 	json_decref(rep);
 	ASSERT_TRUE(qemu_guest_running(&self->src));
 	/* nothing was started */
@@ -367,6 +372,46 @@ TEST_F_TIMEOUT(ctl, incompressible_guest_is_not_compressed, 60)
 	json_array_foreach(json_object_get(rep, "decisions"), i, d)
 		if (!strcmp(report_str(d, "action", NULL), "compress"))
 			EXPECT_NE_NULL(strstr(report_str(d, "why", NULL), "not used"));
+	json_decref(rep);
+}
+
+/*
+ * The report names the coefficients file the plan was made with and
+ * the values it used: here a link efficiency of one half, which the
+ * planned goodput must show.
+ */
+TEST_F_TIMEOUT(ctl, the_report_says_which_coefficients_planned_it, 60)
+{
+	char path[64] = "/tmp/palm-coef.XXXXXX";
+	json_t *rep;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	f = fdopen(fd, "w");
+	ASSERT_NE_NULL(f);
+	fprintf(f, "# made by the test\nlink_efficiency = 0.5\njob_overhead_s = 0.25\n");
+	ASSERT_EQ(0, fclose(f));
+	start_pair(_run, self, self->accel, "ws=8M rate=1 period=10");
+	{
+		const char *const extra[] = {
+			"--max-pause", "300", "--max-time", "40s",
+			"--link-rate", LINK, "--predict-only", "--model", path,
+			NULL,
+		};
+
+		migrate_pair(self, "palm", false, extra, &rep);
+	}
+	unlink(path);
+	ASSERT_NE_NULL(rep);
+	EXPECT_STREQ(path, report_str(rep, "model", "file"));
+	EXPECT_EQ(0.5, report_num(json_object_get(rep, "model"), "coefficients",
+				  "link_efficiency"));
+	EXPECT_EQ(0.25, report_num(json_object_get(rep, "model"), "coefficients",
+				   "job_overhead_s"));
+	/* 100 Mbit/s at half efficiency */
+	EXPECT_LT(fabs(report_num(rep, "prediction", "goodput_mbps") - 50), 0.5);
 	json_decref(rep);
 }
 

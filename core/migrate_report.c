@@ -52,8 +52,9 @@ static json_t *prediction_json(const struct migrate_ctl *mc)
 }
 
 /*
- * The coefficients the plan was made with, and their file: a report
- * re-predicts, and says whether its prediction was calibrated at all.
+ * The coefficients the plan was made with, and their file: the run can
+ * be re-predicted after the file is refitted, and a plan made without
+ * calibration says so.
  */
 static json_t *model_json(const struct migrate_args *a,
 			  const struct migrate_ctl *mc)

@@ -238,11 +238,22 @@ static void fit_switch_over(const struct run *runs, int n,
 	c->downtime_fixed_ms = fmax(0, (sy - c->inflight_bytes * sx) / sw);
 }
 
+/* QEMU counts a sync before the first pass and one at the switch */
+static double resends(const struct run *r)
+{
+	return isfinite(r->passes) ? fmax(r->passes - 2, 1) : 1;
+}
+
+/* the run's time less its setup and the switch-over's fixed part */
+static double stream_s(const struct qmp_model_coef *c, const struct run *r)
+{
+	return r->total_s - c->setup_s - c->downtime_fixed_ms / 1000;
+}
+
 /*
- * Goodput and per-pass overhead from the time the stream took: total -
- * setup - fixed switch-over = bytes / (link x efficiency) + overhead x
- * passes, least squares on relative error.  QEMU counts a sync before
- * the first pass and one at the switch: passes - 2 re-sends.
+ * Goodput and per-pass overhead from the time the stream took
+ * (stream_s) = bytes / (link x efficiency) + overhead x resends, least
+ * squares on relative error.
  */
 static void fit_goodput(const struct run *runs, int n, const char *exclude,
 			struct qmp_model_coef *c)
@@ -257,11 +268,11 @@ static void fit_goodput(const struct run *runs, int n, const char *exclude,
 		if (!palm_precopy(r, exclude) || !r->return_path ||
 		    r->total_s < STEADY_RUN_S)
 			continue;
-		y = r->total_s - c->setup_s - c->downtime_fixed_ms / 1000;
+		y = stream_s(c, r);
 		if (y <= 0)
 			continue;
 		u = r->bytes / r->link_bps;
-		v = isfinite(r->passes) ? fmax(r->passes - 2, 1) : 1;
+		v = resends(r);
 		w = 1 / (y * y);
 		suu += w * u * u;
 		suv += w * u * v;
@@ -301,14 +312,12 @@ static void fit_job_overhead(const struct run *runs, int n,
 
 	for (i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
-		double passes;
 
 		if (!palm_precopy(r, exclude) || !r->return_path)
 			continue;
-		passes = isfinite(r->passes) ? fmax(r->passes - 2, 1) : 1;
-		v[m++] = r->total_s - c->setup_s - c->downtime_fixed_ms / 1000 -
+		v[m++] = stream_s(c, r) -
 			 r->bytes / (r->link_bps * c->link_efficiency) -
-			 c->pass_overhead_s * passes;
+			 c->pass_overhead_s * resends(r);
 	}
 	if (m)
 		c->job_overhead_s = fmax(0, median(v, m));

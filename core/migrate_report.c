@@ -246,6 +246,13 @@ json_t *migrate_report_json(const struct migrate_args *a,
 		return NULL;
 	json_object_set_new(rep, "backend",
 			    json_string(a->libvirt ? "libvirt" : "qmp"));
+	/*
+	 * The non-zero pages sent, whatever bytes_transferred counts: QEMU
+	 * 10 counts multifd's compressed bytes there, QEMU 7.2 the pages.
+	 */
+	json_object_set_new(rep, "page_bytes_sent",
+			    json_integer((json_int_t)(i->ram_normal *
+						      (i->ram_page_size ?: 4096))));
 	/* what QEMU sent as differences: the check on palm's xbzrle plan */
 	if (i->has_xbzrle)
 		json_object_set_new(rep, "xbzrle",
@@ -338,6 +345,7 @@ void migrate_report_text(const json_t *rep)
 	const json_t *pause = json_object_get(guest, "pause_ms");
 	const json_t *dirty = json_object_get(rep, "dirty_input");
 	const json_t *model = json_object_get(rep, "model");
+	double sent, pages;
 
 	printf("status:            %s (%s)\n",
 	       json_string_value(json_object_get(rep, "status")),
@@ -352,10 +360,16 @@ void migrate_report_text(const json_t *rep)
 		       json_real_value(pause),
 		       json_real_value(json_object_get(guest, "max_heartbeat_gap_ms")),
 		       json_real_value(json_object_get(guest, "log_read_max_gap_ms")));
-	printf("transferred:       %.1f MiB of %.1f MiB RAM in %lld passes\n",
-	       json_integer_value(json_object_get(rep, "bytes_transferred")) / 1048576.0,
+	sent = (double)json_integer_value(json_object_get(rep, "bytes_transferred"));
+	pages = (double)json_integer_value(json_object_get(rep, "page_bytes_sent"));
+	printf("transferred:       %.1f MiB of %.1f MiB RAM in %lld passes",
+	       sent / 1048576.0,
 	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,
 	       (long long)json_integer_value(json_object_get(rep, "passes")));
+	if (pages > 1.2 * sent)
+		printf(" (%.1f MiB of pages: this QEMU counts multifd's compressed bytes)",
+		       pages / 1048576.0);
+	printf("\n");
 	if (json_is_false(json_object_get(rep, "dirty_pages_rate_rated")))
 		printf("dirty rate:        not rated by QEMU (it rates over dirty-bitmap syncs more than 1 s apart; this migration took %lld ms)\n",
 		       (long long)json_integer_value(json_object_get(rep, "total_time_ms")));

@@ -16,6 +16,15 @@
  */
 #define BW_MIN_WINDOW_S 1.0
 #define BW_SMOOTHING 0.5
+/*
+ * Pages past this multiple of the bytes QEMU counts sent: it counts
+ * compressed multifd bytes (uncompressed, headers make bytes > pages).
+ */
+#define SENT_BYTES_RATIO 1.2
+/* ... once this much has gone: a few pages say little */
+#define SENT_BYTES_MIN (1 << 20)
+/* avail-switchover-bandwidth follows the measured goodput past this share */
+#define SWITCHOVER_BW_HYSTERESIS 0.1
 /* Head-room on the remainder QEMU must fit: its bandwidth estimate is
  * a 100 ms window and jitters. */
 #define REMAINDER_MARGIN 0.2
@@ -150,6 +159,7 @@ static void setup_none(struct qmp_ctl_setup *s)
 	s->bandwidth_bps = -1;
 	s->max_cpu_throttle_pct = -1;
 	s->cpu_throttle_initial_pct = -1;
+	s->switchover_bps = -1;
 }
 
 /* The allowance as QEMU's throttle ceiling, percent. */
@@ -362,6 +372,7 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 	 * when the guest stops lengthens the pause it sees.
 	 */
 	s->bandwidth_bps = (int64_t)p->pred.goodput_bps;
+	ctl->bandwidth_bps = s->bandwidth_bps;
 	qmp_ctl_log(ctl, -1, "plan", s->downtime_ms,
 		    "%s; downtime limit %lld ms for the predicted last remainder (at most %.0f ms = %.0f ms pause target - %.0f ms fixed - %.0f ms in flight); max-bandwidth %.1f Mbit/s (the link's goodput)",
 		    p->reason, (long long)s->downtime_ms, p->downtime_limit_ms,
@@ -370,6 +381,18 @@ static int plan_palm(struct qmp_ctl *ctl, struct qmp_ctl_setup *s)
 		    qmp_model_pause_reserve_ms(&ctl->coef, p->pred.wire_bps,
 					       p->compress),
 		    s->bandwidth_bps * 8 / MB);
+	if (ctl->caps.switchover_bandwidth) {
+		/*
+		 * QEMU's own estimate counts what its socket took, ahead of
+		 * the link at first and in wire bytes once multifd
+		 * compresses; its pending pages are page bytes.
+		 */
+		s->switchover_bps = s->bandwidth_bps;
+		ctl->switchover_bps = s->switchover_bps;
+		qmp_ctl_log(ctl, -1, "switchover-bw", s->switchover_bps * 8 / MB,
+			    "avail-switchover-bandwidth %.1f Mbit/s of pages: QEMU's switch-over rule weighs the remainder at the planned goodput, not at its own estimate",
+			    s->switchover_bps * 8 / MB);
+	}
 	if (p->mode == QMP_MODEL_PRECOPY_THROTTLED)
 		plan_throttle(ctl, s);
 	return 0;
@@ -461,26 +484,88 @@ static void step_nova(struct qmp_ctl *ctl, double t, struct qmp_ctl_action *a)
 		    "Nova step %d at %.2f s", i, ctl->nova.at_s[i]);
 }
 
-/* Goodput from the bytes QEMU reports sent, smoothed over windows. */
-static void measure_bandwidth(struct qmp_ctl *ctl,
-			      const struct qmp_migrate_info *info, double t)
+/*
+ * A QEMU that counts multifd bytes as sent rate-limits them too: palm's
+ * cap, set in page bytes for a QEMU that counts pages, goes down to the
+ * link's goodput on the wire.
+ */
+static void learn_sent_bytes(struct qmp_ctl *ctl, uint64_t sent,
+			     uint64_t pages, double t, struct qmp_ctl_action *a)
 {
-	double dt = t - ctl->last_t, inst;
+	ctl->counts_sent_bytes = true;
+	qmp_ctl_log(ctl, t, "counts-sent", (double)pages / (double)sent,
+		    "this QEMU counts multifd bytes as sent: %.2f MiB of pages went as %.2f MiB; it rate-limits and estimates its bandwidth in those",
+		    pages / 1048576.0, sent / 1048576.0);
+	if (!ctl->have_input || ctl->bandwidth_bps <= 0 ||
+	    !(ctl->plan.pred.wire_bps > 0) ||
+	    ctl->plan.pred.wire_bps >= ctl->bandwidth_bps)
+		return;
+	a->set_bandwidth = true;
+	a->bandwidth_bps = (int64_t)ctl->plan.pred.wire_bps;
+	ctl->bandwidth_bps = a->bandwidth_bps;
+	qmp_ctl_log(ctl, t, "max-bandwidth", a->bandwidth_bps * 8 / MB,
+		    "%.1f Mbit/s: the link's goodput on the wire, where this QEMU applies its cap",
+		    a->bandwidth_bps * 8 / MB);
+}
 
-	if (info->ram_transferred < ctl->last_transferred) {
+/*
+ * Goodput in page bytes, smoothed over windows: QEMU's transferred
+ * bytes, or its normal pages where it counts fewer bytes than pages
+ * (multifd compressing, counted as sent).
+ */
+static void measure_bandwidth(struct qmp_ctl *ctl,
+			      const struct qmp_migrate_info *info, double t,
+			      struct qmp_ctl_action *a)
+{
+	uint64_t page_bytes = info->ram_normal *
+			      (info->ram_page_size ? info->ram_page_size : 4096);
+	double dt = t - ctl->last_t, inst, sent, pages;
+
+	if (info->ram_transferred < ctl->last_transferred ||
+	    page_bytes < ctl->last_page_bytes) {
 		ctl->last_transferred = info->ram_transferred;
+		ctl->last_page_bytes = page_bytes;
 		ctl->last_t = t;
 		return;
 	}
+	/*
+	 * Counted from the start, so a short migration tells too; headers
+	 * make uncompressed bytes a little more than their pages.
+	 */
+	if (!ctl->counts_sent_bytes && page_bytes >= SENT_BYTES_MIN &&
+	    page_bytes > SENT_BYTES_RATIO * info->ram_transferred)
+		learn_sent_bytes(ctl, info->ram_transferred, page_bytes, t, a);
 	if (dt < BW_MIN_WINDOW_S)
 		return;
-	inst = (info->ram_transferred - ctl->last_transferred) / dt;
+	sent = (double)(info->ram_transferred - ctl->last_transferred);
+	pages = (double)(page_bytes - ctl->last_page_bytes);
+	inst = fmax(sent, pages) / dt;
 	if (ctl->last_transferred > 0 && inst > 0)
 		ctl->bw_bps = ctl->bw_bps > 0 ?
 			BW_SMOOTHING * inst + (1 - BW_SMOOTHING) * ctl->bw_bps :
 			inst;
 	ctl->last_transferred = info->ram_transferred;
+	ctl->last_page_bytes = page_bytes;
 	ctl->last_t = t;
+}
+
+/*
+ * Keeps QEMU's switch-over bandwidth at palm's measured goodput when it
+ * moves away from what QEMU has by more than the hysteresis.
+ */
+static void follow_switchover_bandwidth(struct qmp_ctl *ctl, double bw,
+					double t, struct qmp_ctl_action *a)
+{
+	if (!ctl->caps.switchover_bandwidth || ctl->switchover_bps <= 0 ||
+	    fabs(bw - ctl->switchover_bps) <=
+		    SWITCHOVER_BW_HYSTERESIS * ctl->switchover_bps)
+		return;
+	a->set_switchover = true;
+	a->switchover_bps = (int64_t)bw;
+	ctl->switchover_bps = a->switchover_bps;
+	qmp_ctl_log(ctl, t, "switchover-bw", bw * 8 / MB,
+		    "avail-switchover-bandwidth %.1f Mbit/s of pages, as measured over the last pass",
+		    bw * 8 / MB);
 }
 
 void qmp_ctl_observe_vcpus(struct qmp_ctl *ctl, double t_s,
@@ -898,7 +983,7 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 	if (strcmp(info->status, "active") || ctl->postcopy_started ||
 	    ctl->cancelled)
 		return;
-	measure_bandwidth(ctl, info, t);
+	measure_bandwidth(ctl, info, t, a);
 	/* a throttle step is a change: judge the passes after it */
 	if (ctl->ac_raised &&
 	    info->cpu_throttle_percentage > ctl->cpu_throttle_pct)
@@ -1000,6 +1085,8 @@ static void step_palm(struct qmp_ctl *ctl, const struct qmp_migrate_info *info,
 	need_ms = next / bw * 1000 * (1 + REMAINDER_MARGIN);
 
 	if (new_pass) {
+		if (ctl->bw_bps > 0)
+			follow_switchover_bandwidth(ctl, ctl->bw_bps, t, a);
 		/*
 		 * Progress is a remainder below the best so far: against the
 		 * last pass alone, a remainder that hovers (up one pass, down

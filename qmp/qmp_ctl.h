@@ -48,6 +48,11 @@ struct qmp_ctl_caps {
 	 */
 	int compress_threads;
 	bool xbzrle;		/* the source offers it (and palm may) */
+	/*
+	 * avail-switchover-bandwidth (QEMU >= 8.2): the rate QEMU's
+	 * switch-over rule uses instead of its own estimate.
+	 */
+	bool switchover_bandwidth;
 	int nvcpu;		/* >= 1 */
 };
 
@@ -62,6 +67,7 @@ struct qmp_ctl_setup {
 	bool postcopy_preempt;	/* with it: faulted pages on their own channel */
 	int compress_channels;	/* > 0: multifd zstd on both ends */
 	int64_t xbzrle_cache_bytes; /* > 0: xbzrle on the source, this cache */
+	int64_t switchover_bps;	/* avail-switchover-bandwidth, page bytes/s */
 };
 
 #define QMP_CTL_MAX_VCPUS 64
@@ -90,6 +96,8 @@ struct qmp_ctl_action {
 	int64_t downtime_ms;
 	bool set_bandwidth;
 	int64_t bandwidth_bps;
+	bool set_switchover;
+	int64_t switchover_bps;
 	int ndirty_limits;
 	struct qmp_ctl_dirty_limit dirty_limit[QMP_CTL_MAX_VCPUS];
 	bool start_postcopy;
@@ -133,7 +141,16 @@ struct qmp_ctl {
 	/* per-pass state (palm) */
 	double last_t;
 	uint64_t last_transferred;
-	double bw_bps;			/* measured goodput, smoothed */
+	uint64_t last_page_bytes;	/* QEMU's normal pages x page size */
+	double bw_bps;			/* measured goodput (page bytes), smoothed */
+	/*
+	 * QEMU counts multifd bytes as they leave, compressed (QEMU 10; 7.2
+	 * counts the pages): its rate limit and its own bandwidth estimate
+	 * are then in wire bytes.  Learned from the first window.
+	 */
+	bool counts_sent_bytes;
+	int64_t bandwidth_bps;		/* the max-bandwidth palm set */
+	int64_t switchover_bps;		/* avail-switchover-bandwidth palm set */
 	uint64_t sync_count;
 	double pass_start_t;
 	double pass_dirty[2];		/* remainder at the last two syncs */

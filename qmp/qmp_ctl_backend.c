@@ -43,6 +43,11 @@ static int q_set_bandwidth(struct qmp_ctl_backend *b, int64_t bps)
 	return set_param(qp(b), "max-bandwidth", bps);
 }
 
+static int q_set_switchover(struct qmp_ctl_backend *b, int64_t bps)
+{
+	return set_param(qp(b), "avail-switchover-bandwidth", bps);
+}
+
 static int q_set_dirty_limit(struct qmp_ctl_backend *b, int cpu_index,
 			     uint64_t mbps)
 {
@@ -172,6 +177,11 @@ static int q_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 		if (err)
 			return err;
 	}
+	if (s->switchover_bps >= 0) {
+		err = set_param(q, "avail-switchover-bandwidth", s->switchover_bps);
+		if (err)
+			return err;
+	}
 	if (s->bandwidth_bps >= 0)
 		return set_param(q, "max-bandwidth", s->bandwidth_bps);
 	return 0;
@@ -190,6 +200,7 @@ void qmp_ctl_backend_qmp(struct qmp_ctl_backend *b, struct qmp_ctl_qmp *q,
 	q->error[0] = '\0';
 	b->set_downtime_ms = q_set_downtime;
 	b->set_bandwidth_bps = q_set_bandwidth;
+	b->set_switchover_bps = q_set_switchover;
 	b->set_dirty_limit = q_set_dirty_limit;
 	b->cancel_dirty_limit = q_cancel_dirty_limit;
 	b->start_postcopy = q_start_postcopy;
@@ -225,6 +236,11 @@ int qmp_ctl_apply(struct qmp_ctl *ctl, struct qmp_ctl_backend *b,
 		note(ctl, b, "max-bandwidth",
 		     b->set_bandwidth_bps ? b->set_bandwidth_bps(b, a->bandwidth_bps) :
 					    -EOPNOTSUPP, t_s, &first);
+	if (a->set_switchover)
+		note(ctl, b, "avail-switchover-bandwidth",
+		     b->set_switchover_bps ?
+			b->set_switchover_bps(b, a->switchover_bps) : -EOPNOTSUPP,
+		     t_s, &first);
 	for (i = 0; i < a->ndirty_limits; i++)
 		note(ctl, b, "set-vcpu-dirty-limit",
 		     b->set_dirty_limit ?

@@ -16,6 +16,8 @@
 struct qmp_ctl_backend {
 	int (*set_downtime_ms)(struct qmp_ctl_backend *b, int64_t ms);
 	int (*set_bandwidth_bps)(struct qmp_ctl_backend *b, int64_t bps);
+	/* avail-switchover-bandwidth; NULL where the backend has none */
+	int (*set_switchover_bps)(struct qmp_ctl_backend *b, int64_t bps);
 	/* cpu_index -1: every vCPU */
 	int (*set_dirty_limit)(struct qmp_ctl_backend *b, int cpu_index,
 			       uint64_t mbps);

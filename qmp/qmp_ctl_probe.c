@@ -91,6 +91,8 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 	caps->auto_converge = qmp_has_capability(fs, "auto-converge");
 	caps->live_cpu_throttle = caps->auto_converge;
 	caps->xbzrle = k->allow_compress && qmp_has_capability(fs, "xbzrle");
+	caps->switchover_bandwidth =
+		qmp_has_parameter(fs, "avail-switchover-bandwidth");
 	/* the command exists without a dirty ring but then refuses */
 	caps->vcpu_dirty_limit = k->want_dirty_limit &&
 				 qmp_has_command(fs, "set-vcpu-dirty-limit");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install every Debian package palm needs to build and test, and nothing
 # else.  Idempotent: packages already present are left alone, and apt is
-# not touched at all when nothing is missing.
+# not touched at all when nothing is missing.  A newer QEMU is unpacked
+# beside the system's (install-qemu-newer.sh).
 set -eu
 
 # Build: compiler, Kconfig tools, libraries.
@@ -32,21 +33,22 @@ for p in $pkgs; do
 	esac
 done
 
-if [ -z "$missing" ]; then
-	exit 0
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo=sudo
+		else
+			echo "install-deps: need root (or sudo) to install:$missing" >&2
+			exit 1
+		fi
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -q --no-install-recommends $missing
 fi
 
-echo "install-deps: installing:$missing"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		sudo=sudo
-	else
-		echo "install-deps: need root (or sudo) to install:$missing" >&2
-		exit 1
-	fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-# shellcheck disable=SC2086
-$sudo apt-get install -y -q --no-install-recommends $missing
+# A newer QEMU beside the system's, for the tests of what newer QEMUs change.
+sh "$(dirname "$0")/install-qemu-newer.sh"

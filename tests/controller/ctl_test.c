@@ -743,6 +743,130 @@ TEST(palm_lifts_qemus_bandwidth_cap_when_the_link_is_unknown)
 }
 
 /*
+ * One pass of active query-migrates, 0.5 s apart: QEMU counts sent_bps
+ * bytes and normal pages worth page_bps each second.  Returns the
+ * actions or'ed together.
+ */
+static struct qmp_ctl_action run_pass(struct qmp_ctl *ctl, double *t,
+				      uint64_t sync, double sent_bps,
+				      double page_bps)
+{
+	struct qmp_migrate_info info = { .has_ram = true, .ram_page_size = 4096 };
+	struct qmp_ctl_action act, all = { 0 };
+	int k;
+
+	snprintf(info.status, sizeof(info.status), "active");
+	for (k = 0; k < 6; k++) {
+		*t += 0.5;
+		info.ram_dirty_sync_count = sync;
+		info.ram_remaining = (uint64_t)(8 * MIB);
+		info.ram_transferred = (uint64_t)(*t * sent_bps);
+		info.ram_normal = (uint64_t)(*t * page_bps / 4096);
+		qmp_ctl_step(ctl, &info, *t, &act);
+		if (act.set_bandwidth) {
+			all.set_bandwidth = true;
+			all.bandwidth_bps = act.bandwidth_bps;
+		}
+		if (act.set_switchover) {
+			all.set_switchover = true;
+			all.switchover_bps = act.switchover_bps;
+		}
+	}
+	return all;
+}
+
+static void plan_compressed(struct th_run *_run, struct qmp_ctl *ctl,
+			    bool switchover, struct qmp_ctl_setup *s)
+{
+	struct qmp_ctl_caps caps = { .nvcpu = 1, .compress_threads = 2,
+				     .switchover_bandwidth = switchover };
+	struct qmp_model_input in = {
+		.ram_bytes = 128 * MIB, .used_bytes = 49 * MIB,
+		.ws_bytes = 48 * MIB, .dirty_bps = 1e6, .link_bps = 100e6 / 8,
+		.compress_ratio = 2, .compress_bps = 300e6,
+	};
+	struct qmp_model_coef c;
+
+	qmp_model_coef_defaults(&c);
+	qmp_ctl_init(ctl, QMP_CTL_PALM, &c, &target300);
+	ASSERT_EQ(0, qmp_ctl_plan(ctl, &in, &caps, s));
+	ASSERT_TRUE(ctl->plan.compress);
+}
+
+/*
+ * QEMU 7.2 counts multifd pages as pages; QEMU 10 counts the compressed
+ * bytes it sends, and applies its rate limit to them.  palm measures its
+ * goodput in pages either way, and on a QEMU that counts sent bytes
+ * moves its cap, set in pages, down to the link's goodput on the wire.
+ */
+TEST(a_qemu_counting_compressed_bytes_is_capped_on_the_wire)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_action act;
+	struct qmp_ctl_setup s;
+	double t = 0, wire;
+
+	plan_compressed(_run, &ctl, false, &s);
+	wire = ctl.plan.pred.wire_bps;
+	EXPECT_LT(wire * 1.5, (double)s.bandwidth_bps);
+	/* as 7.2 counts: bytes = pages plus headers */
+	act = run_pass(&ctl, &t, 1, 2.02 * wire, 2 * wire);
+	dump_log(&ctl);
+	EXPECT_FALSE(act.set_bandwidth);
+	EXPECT_NULL(logged(&ctl, "counts-sent"));
+	EXPECT_LT(fabs(ctl.bw_bps - 2.02 * wire), 0.01 * wire);
+
+	plan_compressed(_run, &ctl, false, &s);
+	t = 0;
+	/* as 10 counts: half the bytes of the pages */
+	act = run_pass(&ctl, &t, 1, wire, 2 * wire);
+	dump_log(&ctl);
+	EXPECT_TRUE(act.set_bandwidth);
+	EXPECT_EQ((int64_t)wire, act.bandwidth_bps);
+	EXPECT_NE_NULL(logged(&ctl, "counts-sent"));
+	/* goodput in pages: what the remainder drains at */
+	EXPECT_LT(fabs(ctl.bw_bps - 2 * wire), 0.01 * wire);
+	/* once is enough */
+	act = run_pass(&ctl, &t, 2, wire, 2 * wire);
+	EXPECT_FALSE(act.set_bandwidth);
+}
+
+/*
+ * Where QEMU has avail-switchover-bandwidth (8.2 on), palm gives its
+ * switch-over rule the planned goodput in pages, and follows the goodput
+ * it measures once that moves by more than a tenth; without it, nothing.
+ */
+TEST(switchover_bandwidth_is_the_goodput_where_qemu_has_it)
+{
+	static struct qmp_ctl ctl;
+	struct qmp_ctl_action act;
+	struct qmp_ctl_setup s;
+	double t = 0;
+
+	plan_compressed(_run, &ctl, false, &s);
+	EXPECT_EQ(-1, s.switchover_bps);
+	act = run_pass(&ctl, &t, 1, 0.5 * s.bandwidth_bps, 0.5 * s.bandwidth_bps);
+	act = run_pass(&ctl, &t, 2, 0.5 * s.bandwidth_bps, 0.5 * s.bandwidth_bps);
+	EXPECT_FALSE(act.set_switchover);
+
+	plan_compressed(_run, &ctl, true, &s);
+	EXPECT_EQ(s.bandwidth_bps, s.switchover_bps);
+	EXPECT_NE_NULL(logged(&ctl, "switchover-bw"));
+	t = 0;
+	/* within a tenth of the plan: left alone */
+	act = run_pass(&ctl, &t, 1, 0.95 * s.bandwidth_bps, 0.95 * s.bandwidth_bps);
+	act = run_pass(&ctl, &t, 2, 0.95 * s.bandwidth_bps, 0.95 * s.bandwidth_bps);
+	EXPECT_FALSE(act.set_switchover);
+	/* the link gives half: QEMU hears it at the next pass */
+	act = run_pass(&ctl, &t, 3, 0.5 * s.bandwidth_bps, 0.5 * s.bandwidth_bps);
+	act = run_pass(&ctl, &t, 4, 0.5 * s.bandwidth_bps, 0.5 * s.bandwidth_bps);
+	dump_log(&ctl);
+	EXPECT_TRUE(act.set_switchover);
+	EXPECT_LT(fabs(act.switchover_bps - 0.5 * s.bandwidth_bps),
+		  0.1 * s.bandwidth_bps);
+}
+
+/*
  * Recorded under KVM (test guest ws=48M rate=3, 100 Mbit/s tbf, QEMU's
  * defaults): after the bulk the remainder hovers between 2.4 and 12 MiB,
  * down one pass and up the next, and never fits 300 ms.  Against the

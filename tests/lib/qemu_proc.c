@@ -23,6 +23,17 @@
 
 #define QEMU_BIN "qemu-system-x86_64"
 
+/*
+ * PALM_QEMU names another QEMU binary (tests/core/newer_qemu_test.sh runs
+ * tests on the one install-qemu-newer.sh unpacks); else PATH's.
+ */
+const char *qemu_binary(void)
+{
+	const char *q = getenv("PALM_QEMU");
+
+	return q && *q ? q : QEMU_BIN;
+}
+
 const char *palm_build_dir(void)
 {
 	const char *b = getenv("PALM_BUILD");
@@ -56,8 +67,10 @@ bool qemu_available(char *why, size_t len)
 {
 	char elf[256];
 
-	if (!in_path(QEMU_BIN)) {
-		snprintf(why, len, QEMU_BIN " not found (install qemu-system-x86)");
+	const char *bin = qemu_binary();
+
+	if (strchr(bin, '/') ? access(bin, X_OK) != 0 : !in_path(bin)) {
+		snprintf(why, len, "%s not found (make deps installs it)", bin);
 		return false;
 	}
 	palm_build_path(elf, sizeof(elf), "tests/guest/palm-guest.elf");
@@ -133,7 +146,7 @@ int qemu_start(struct qemu_proc *p, const struct qemu_opts *o)
 		argv[argc++] = "exec";
 		argv[argc++] = o->netns;
 	}
-	argv[argc++] = QEMU_BIN;
+	argv[argc++] = qemu_binary();
 	argv[argc++] = "-accel";
 	argv[argc++] = o->accel ? o->accel : "tcg";
 	argv[argc++] = "-m";

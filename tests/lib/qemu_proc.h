@@ -35,6 +35,8 @@ const char *palm_build_dir(void);
 /* Path of a program or file inside the build directory. */
 void palm_build_path(char *buf, size_t len, const char *rel);
 
+/* The QEMU binary tests start: $PALM_QEMU, or qemu-system-x86_64 from PATH. */
+const char *qemu_binary(void);
 /* Why QEMU or KVM cannot be used here, for SKIP; true when usable. */
 bool qemu_available(char *why, size_t len);
 bool kvm_available(char *why, size_t len);

@@ -30,6 +30,9 @@
  * stream run ahead of the rate palm must cap QEMU at.
  */
 #define STEADY_RUN_S 1.0
+/* Pages past this multiple of QEMU's byte count: it counted them as sent
+ * (qmp_ctl.c reads a QEMU the same way). */
+#define COUNTS_SENT_RATIO 1.2
 
 struct run {
 	char name[128];
@@ -98,6 +101,7 @@ static int load_run(const char *path, struct run *r)
 	json_t *root, *cell, *in;
 	json_error_t jerr;
 	const char *slash = strrchr(path, '/');
+	double pages;
 	int ret = 0;
 
 	root = json_load_file(path, 0, &jerr);
@@ -125,6 +129,13 @@ static int load_run(const char *path, struct run *r)
 	r->setup_s = num(root, "setup_time_ms") / 1000;
 	r->total_s = num(root, "total_time_ms") / 1000;
 	r->bytes = num(root, "bytes_transferred");
+	/*
+	 * The model's bytes are pages, as QEMU 7.2 counts multifd's; QEMU 10
+	 * counts them compressed, as sent (palmctl's page_bytes_sent).
+	 */
+	pages = num(root, "page_bytes_sent");
+	if (pages > COUNTS_SENT_RATIO * r->bytes)
+		r->bytes = pages;
 	r->downtime_ms = num(root, "downtime_ms");
 	r->pause_ms = num(root, "guest.pause_ms");
 	r->passes = num(root, "passes");

@@ -251,8 +251,7 @@ json_t *migrate_report_json(const struct migrate_args *a,
 	 * 10 counts multifd's compressed bytes there, QEMU 7.2 the pages.
 	 */
 	json_object_set_new(rep, "page_bytes_sent",
-			    json_integer((json_int_t)(i->ram_normal *
-						      (i->ram_page_size ?: 4096))));
+			    json_integer((json_int_t)qmp_migrate_page_bytes(i)));
 	/* what QEMU sent as differences: the check on palm's xbzrle plan */
 	if (i->has_xbzrle)
 		json_object_set_new(rep, "xbzrle",
@@ -366,7 +365,7 @@ void migrate_report_text(const json_t *rep)
 	       sent / 1048576.0,
 	       json_integer_value(json_object_get(rep, "ram_total_bytes")) / 1048576.0,
 	       (long long)json_integer_value(json_object_get(rep, "passes")));
-	if (pages > 1.2 * sent)
+	if (qmp_counts_sent_bytes(pages, sent))
 		printf(" (%.1f MiB of pages: this QEMU counts multifd's compressed bytes)",
 		       pages / 1048576.0);
 	printf("\n");

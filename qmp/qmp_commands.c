@@ -192,6 +192,16 @@ static const struct {
 	{ "setup-time", MI_FIELD(setup_time_ms) },
 };
 
+uint64_t qmp_migrate_page_bytes(const struct qmp_migrate_info *i)
+{
+	return i->ram_normal * (i->ram_page_size ? i->ram_page_size : 4096);
+}
+
+bool qmp_counts_sent_bytes(double page_bytes, double counted_bytes)
+{
+	return page_bytes >= 1048576 && page_bytes > 1.2 * counted_bytes;
+}
+
 int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 			    char *err, size_t errlen)
 {

@@ -55,6 +55,15 @@ struct qmp_migrate_info {
 	char error_desc[256];	/* truncated if longer */
 };
 int qmp_query_migrate(struct qmp_client *c, struct qmp_migrate_info *out);
+/* The non-zero pages QEMU sent, in bytes, whatever ram_transferred counts. */
+uint64_t qmp_migrate_page_bytes(const struct qmp_migrate_info *i);
+/*
+ * Did QEMU count these pages as the (compressed) bytes it sent, as QEMU
+ * 10 counts multifd's, rather than as pages, as 7.2 does?  Pages past
+ * 1.2 x the bytes counted, once 1 MiB has gone: headers keep
+ * uncompressed bytes a little above their pages.
+ */
+bool qmp_counts_sent_bytes(double page_bytes, double counted_bytes);
 int qmp_decode_migrate_info(const json_t *ret, struct qmp_migrate_info *out,
 			    char *err, size_t errlen);
 

@@ -16,13 +16,6 @@
  */
 #define BW_MIN_WINDOW_S 1.0
 #define BW_SMOOTHING 0.5
-/*
- * Pages past this multiple of the bytes QEMU counts sent: it counts
- * compressed multifd bytes (uncompressed, headers make bytes > pages).
- */
-#define SENT_BYTES_RATIO 1.2
-/* ... once this much has gone: a few pages say little */
-#define SENT_BYTES_MIN (1 << 20)
 /* avail-switchover-bandwidth follows the measured goodput past this share */
 #define SWITCHOVER_BW_HYSTERESIS 0.1
 /* Head-room on the remainder QEMU must fit: its bandwidth estimate is
@@ -517,8 +510,7 @@ static void measure_bandwidth(struct qmp_ctl *ctl,
 			      const struct qmp_migrate_info *info, double t,
 			      struct qmp_ctl_action *a)
 {
-	uint64_t page_bytes = info->ram_normal *
-			      (info->ram_page_size ? info->ram_page_size : 4096);
+	uint64_t page_bytes = qmp_migrate_page_bytes(info);
 	double dt = t - ctl->last_t, inst, sent, pages;
 
 	if (info->ram_transferred < ctl->last_transferred ||
@@ -528,12 +520,9 @@ static void measure_bandwidth(struct qmp_ctl *ctl,
 		ctl->last_t = t;
 		return;
 	}
-	/*
-	 * Counted from the start, so a short migration tells too; headers
-	 * make uncompressed bytes a little more than their pages.
-	 */
-	if (!ctl->counts_sent_bytes && page_bytes >= SENT_BYTES_MIN &&
-	    page_bytes > SENT_BYTES_RATIO * info->ram_transferred)
+	/* counted from the start, so a short migration tells too */
+	if (!ctl->counts_sent_bytes &&
+	    qmp_counts_sent_bytes(page_bytes, info->ram_transferred))
 		learn_sent_bytes(ctl, info->ram_transferred, page_bytes, t, a);
 	if (dt < BW_MIN_WINDOW_S)
 		return;

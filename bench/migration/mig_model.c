@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qmp/qmp_commands.h"
 #include "qmp/qmp_model.h"
 
 #define MAX_RUNS 1024
@@ -30,9 +31,6 @@
  * stream run ahead of the rate palm must cap QEMU at.
  */
 #define STEADY_RUN_S 1.0
-/* Pages past this multiple of QEMU's byte count: it counted them as sent
- * (qmp_ctl.c reads a QEMU the same way). */
-#define COUNTS_SENT_RATIO 1.2
 
 struct run {
 	char name[128];
@@ -134,7 +132,7 @@ static int load_run(const char *path, struct run *r)
 	 * counts them compressed, as sent (palmctl's page_bytes_sent).
 	 */
 	pages = num(root, "page_bytes_sent");
-	if (pages > COUNTS_SENT_RATIO * r->bytes)
+	if (qmp_counts_sent_bytes(pages, r->bytes))
 		r->bytes = pages;
 	r->downtime_ms = num(root, "downtime_ms");
 	r->pause_ms = num(root, "guest.pause_ms");

@@ -50,7 +50,8 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	def key: "\(.cell.ws)-\(.cell.rate)-\(.cell.pattern)-\(.cell.link)";
 	def r2: . * 100 | round / 100;
-	def stream_bytes: if (.page_bytes_sent // 0) > 1.2 * .bytes_transferred then .page_bytes_sent else .bytes_transferred end;
+	# qmp_counts_sent_bytes (qmp/qmp_commands.c): did QEMU count multifd as sent?
+	def stream_bytes: (.page_bytes_sent // 0) as $p | if $p >= 1048576 and $p > 1.2 * .bytes_transferred then $p else .bytes_transferred end;
 	(map(select(.cell.controller == "palm"))) as $palm |
 	($palm | map(select(.status != "infeasible"))) as $feasible |
 	($feasible | map(select(.status == "completed"))) as $done |

@@ -141,15 +141,14 @@ static bool source_has_parameter(struct th_run *_run, FIXTURE_DATA(ctl) *self,
 	struct qmp_client *c = NULL;
 	char addr[160];
 	bool has;
+	int err;
 
 	snprintf(addr, sizeof(addr), "unix:%s", self->src.qmp2_path);
-	if (qmp_connect(addr, 5000, &c) || qmp_features_probe(c, &f)) {
-		qmp_close(c);
-		TH_LOG("cannot probe the source's features");
-		_run->failed = true;
-		return false;
-	}
-	has = qmp_has_parameter(f, name);
+	err = qmp_connect(addr, 5000, &c);
+	if (!err)
+		err = qmp_features_probe(c, &f);
+	EXPECT_EQ(0, err);
+	has = !err && qmp_has_parameter(f, name);
 	qmp_features_free(f);
 	qmp_close(c);
 	return has;

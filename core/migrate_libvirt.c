@@ -85,7 +85,7 @@ static int setup_controller(const struct migrate_args *a, struct qmp_lv *lv,
 		goto fail;
 	if (known.want_dirty_limit && caps.vcpu_dirty_limit)
 		qmp_ctl_log(&mc->ctl, -1, "note", 0,
-			    "dirty limits go through libvirt's monitor pass-through (libvirt 9 has no API): libvirt marks the domain tainted");
+			    "dirty limits go through libvirt's monitor pass-through (no API before libvirt 9.6, and palm is built against the system's libvirt): libvirt marks the domain tainted");
 	return migrate_ctl_plan(a, mc, &caps, ram, res);
 fail:
 	snprintf(res->reason, sizeof(res->reason), "%.250s", qmp_lv_error(lv));

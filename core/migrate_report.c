@@ -182,11 +182,12 @@ static void controller_json(json_t *rep, const struct migrate_args *a,
 	if (!a->use_ctl)
 		return;
 	json_object_set_new(rep, "target",
-			    json_pack("{s:f, s:f, s:f, s:b}",
+			    json_pack("{s:f, s:f, s:f, s:b, s:b}",
 				      "max_pause_ms", a->target.max_pause_ms,
 				      "max_time_s", a->target.max_total_s,
 				      "max_slowdown", a->target.max_slowdown,
-				      "allow_postcopy", a->target.allow_postcopy));
+				      "allow_postcopy", a->target.allow_postcopy,
+				      "allow_compress", a->known.allow_compress));
 	if (mc->have_prediction) {
 		json_object_set_new(rep, "prediction", prediction_json(mc));
 		json_object_set_new(rep, "model", model_json(a, mc));

@@ -408,8 +408,11 @@ int qmp_ctl_plan(struct qmp_ctl *ctl, const struct qmp_model_input *in,
 			ctl->input.compress_bps *= ctl->caps.compress_threads;
 		} else if (ctl->input.compress_ratio > 0) {
 			qmp_ctl_log(ctl, -1, "compress", 0,
-				    "not offered: the RAM sample compresses %.2fx, but this pair lacks multifd zstd on both ends (or palm drives it through libvirt)",
-				    ctl->input.compress_ratio);
+				    "not offered: the RAM sample compresses %.2fx, but %s",
+				    ctl->input.compress_ratio,
+				    ctl->caps.compress_why[0] ?
+					    ctl->caps.compress_why :
+					    "this pair lacks multifd zstd on both ends");
 			ctl->input.compress_ratio = 0;
 			ctl->input.compress_bps = 0;
 		}

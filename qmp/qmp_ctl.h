@@ -47,6 +47,7 @@ struct qmp_ctl_caps {
 	 * per host CPU the vCPUs leave free, at least 1; 0 = not offered.
 	 */
 	int compress_threads;
+	char compress_why[160];	/* why not offered, for the log */
 	bool xbzrle;		/* the source offers it (and palm may) */
 	/*
 	 * avail-switchover-bandwidth (QEMU >= 8.2): the rate QEMU's

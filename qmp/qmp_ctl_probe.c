@@ -31,6 +31,14 @@ void qmp_ctl_known_init(struct qmp_ctl_known *k)
 	k->xbzrle_ratio = 0;
 }
 
+int qmp_ctl_compress_threads(int host_cpus, int nvcpu)
+{
+	/* the vCPUs keep their CPUs; the channels share the rest */
+	int n = host_cpus - nvcpu;
+
+	return n < 1 ? 1 : n > MAX_COMPRESS_THREADS ? MAX_COMPRESS_THREADS : n;
+}
+
 static bool has_multifd_zstd(const struct qmp_features *f)
 {
 	return qmp_has_capability(f, "multifd") &&
@@ -107,12 +115,9 @@ int qmp_ctl_probe_caps(struct qmp_client *src, struct qmp_client *dst,
 	ret = 0;
 	caps->nvcpu = n > 0 ? n : 1;
 	if (k->allow_compress && fd && has_multifd_zstd(fs) &&
-	    has_multifd_zstd(fd)) {
-		/* the vCPUs keep their CPUs; the channels share the rest */
-		n = k->host_cpus - caps->nvcpu;
-		caps->compress_threads = n < 1 ? 1 :
-					 n > MAX_COMPRESS_THREADS ? MAX_COMPRESS_THREADS : n;
-	}
+	    has_multifd_zstd(fd))
+		caps->compress_threads = qmp_ctl_compress_threads(k->host_cpus,
+								  caps->nvcpu);
 out:
 	qmp_features_free(fs);
 	qmp_features_free(fd);

@@ -29,6 +29,9 @@ struct qmp_ctl_known {
 
 void qmp_ctl_known_init(struct qmp_ctl_known *k);
 
+/* multifd channels (compressing threads) for nvcpu vCPUs on host_cpus. */
+int qmp_ctl_compress_threads(int host_cpus, int nvcpu);
+
 /*
  * Fills caps from both ends (dst may be NULL: no post-copy).  Errors go
  * to err; 0 or a negative errno.

@@ -2,7 +2,7 @@
 # Install every Debian package palm needs to build and test, and nothing
 # else.  Idempotent: packages already present are left alone, and apt is
 # not touched at all when nothing is missing.  A newer QEMU is unpacked
-# beside the system's (install-qemu-newer.sh).
+# beside the system's, and a newer libvirt (install-backports.sh).
 set -eu
 
 # Build: compiler, Kconfig tools, libraries.
@@ -50,5 +50,5 @@ if [ -n "$missing" ]; then
 	$sudo apt-get install -y -q --no-install-recommends $missing
 fi
 
-# A newer QEMU beside the system's, for the tests of what newer QEMUs change.
-sh "$(dirname "$0")/install-qemu-newer.sh"
+# A newer QEMU and libvirt beside the system's, for the tests of what they change.
+sh "$(dirname "$0")/install-backports.sh" qemu libvirt

@@ -2,10 +2,11 @@
 # palmctl's JSON report plus the cell's parameters and the guest's work
 # lost against its unmigrated rate; shared by cell.sh and libvirt.sh.
 # Arguments: ctl ws rate pattern link mem accel backend (strings),
-# fill delta base rc wire (numbers).
+# fill delta base rc wire (numbers); libvirt (the daemons' version) if
+# given.
 . + { cell: { controller: $ctl, ws: $ws, rate: $rate, pattern: $pattern,
 	      link: $link, mem: $mem, accel: $accel, fill: $fill, delta: $delta,
-	      backend: $backend },
+	      backend: $backend, libvirt: ($ARGS.named.libvirt // null) },
       palmctl_rc: $rc,
       wire_bytes: $wire,
       guest_base_pages_per_s: $base,

@@ -15,6 +15,8 @@
 #   LV_CTLS      controllers (default "palm nova")
 #   MIG_BUDGET, MIG_PAUSE, MIG_FILL as in run.sh (15, 300, 50)
 #   LV_OUT       results (default bench/results/migration-libvirt)
+#   LV_PAIR_LIBVIRT  a newer libvirt to run the daemons with
+#                (tests/testbed/libvirt-pair.sh; e.g. /opt/palm/libvirt-backports)
 # palm plans with bench/migration/model-libvirt.coef (model.coef until
 # there is one); a run into the default LV_OUT refits it on its results,
 # starting from model.coef for what this grid cannot tell.
@@ -106,7 +108,7 @@ run_cell()
 	case $ctl in
 	palm)
 		set -- "$@" --max-time "${budget}s" --max-pause "$pause" --allow-postcopy \
-			--model "$coef"
+			--allow-compress --model "$coef"
 		[ "$l" = off ] || set -- "$@" --link-rate "$l"
 		;;
 	nova)
@@ -132,6 +134,7 @@ run_cell()
 	fi
 	jq --arg ctl "$ctl" --arg ws "$w" --arg rate "$r" --arg pattern "$p" \
 		--arg link "$l" --arg mem 128M --arg accel "$accel" --arg backend libvirt \
+		--arg libvirt "$LV_VERSION" \
 		--argjson fill "$fill" --argjson delta 100 --argjson base "$base" --argjson rc "$rc" \
 		--argjson wire "$((tx1 - tx0))" -f bench/migration/cell-report.jq \
 		"$cdir/report.json" >"$res"
@@ -163,7 +166,7 @@ for l in $links; do
 	dir=""
 done
 
-cmd="MIG_FILL=$fill sh bench/migration/libvirt.sh"
+cmd="${LV_PAIR_LIBVIRT:+LV_PAIR_LIBVIRT=$LV_PAIR_LIBVIRT }MIG_FILL=$fill${LV_OUT:+ LV_OUT=$LV_OUT} sh bench/migration/libvirt.sh"
 MIG_COEF=$coef sh bench/migration/summarize.sh "$out" "$cmd" "$out/RESULTS.md"
 if [ "$out" = bench/results/migration-libvirt ]; then
 	sh bench/migration/calibrate.sh "$out" >bench/migration/model-libvirt.coef.new &&

@@ -27,7 +27,12 @@ jq -s '[.[] | select(.cell != null)]' "$dir"/ws*.json >"$all"
 	echo "Produced by \`$cmd\` on $(uname -n), $(date -u +%Y-%m-%d), QEMU $(qemu-system-x86_64 --version | head -1 | sed 's/.*version //')."
 	echo "Guest: palm's test guest, $(jq -r '.[0].cell.mem' "$all") RAM, accel $(jq -r '.[0].cell.accel' "$all"), fill=$(jq -r '.[0].cell.fill // 0' "$all") (the percent of each page that compresses), delta=$(jq -r '.[0].cell.delta // 100' "$all") (the percent of a page each rewrite changes);"
 	echo "links: tc tbf between two network namespaces.  palm's target: pause <= $(jq -r '[.[] | select(.cell.controller == "palm") | .target.max_pause_ms][0] // "-"' "$all") ms"
-	echo "(as the guest sees it), total <= budget, post-copy allowed$(jq -r 'if any(.[]; .cell.backend == "libvirt") then " (palmctl migrate --libvirt: no compression, libvirt 9.0 has no API for it)" else " and compression allowed" end' "$all"), no throttling."
+	echo "(as the guest sees it), total <= budget, post-copy allowed$(jq -r '[.[] | select(.cell.controller == "palm")] as $p |
+		(if any($p[]; .target.allow_compress // (.cell.backend != "libvirt")) then " and compression allowed" else "" end) +
+		(if any(.[]; .cell.backend == "libvirt") then
+			" (through libvirt " + ([.[] | .cell.libvirt // "9.0.0"] | unique | join(", ")) +
+			"; multifd zstd needs libvirt 9.4, before it palm compresses with xbzrle only)"
+		 else "" end)' "$all"), no throttling."
 	echo "MB sent is QEMU's count (multifd pages uncompressed as QEMU 7.2 counts them, compressed as QEMU 10 does;"
 	echo "the prediction's bytes are pages, compared with the pages QEMU sent where it counts fewer bytes);"
 	echo "wire MB is what left the source host's interface (IP and TCP headers included)."

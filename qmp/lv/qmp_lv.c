@@ -13,10 +13,13 @@
 #include <unistd.h>
 
 #include "qmp/qmp_clock.h"
+#include "qmp/qmp_ctl_probe.h"
 #include "qmp/qmp_ram_sample.h"
 
 #define MEASURE_POLL_MS		100
 #define MEASURE_SLACK_S		5	/* libvirt and QEMU's own delay */
+/* compression "zstd" (multifd) in virDomainMigrate3's parameters */
+#define LV_MULTIFD_ZSTD_VERSION	9004000UL
 
 /* libvirt prints every error to stderr by default; palm reports its own. */
 static void lv_quiet(void *data, virErrorPtr e)
@@ -261,6 +264,42 @@ static bool has_dirty_limit(struct qmp_lv *lv)
 }
 
 /*
+ * multifd zstd goes with the migrate call, which both daemons must know
+ * (libvirt >= 9.4); whether QEMU has it, libvirt checks when the
+ * migration starts.  Each daemon tells its own version.
+ */
+static void compress_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
+			  struct qmp_ctl_caps *caps)
+{
+	unsigned long vs = 0, vd = 0;
+
+	if (!k->allow_compress)
+		return;
+	if (!lv->dst) {
+		snprintf(caps->compress_why, sizeof(caps->compress_why),
+			 "multifd needs the destination's libvirtd");
+		return;
+	}
+	if (virConnectGetLibVersion(lv->src, &vs) < 0 ||
+	    virConnectGetLibVersion(lv->dst, &vd) < 0) {
+		snprintf(caps->compress_why, sizeof(caps->compress_why),
+			 "a libvirtd did not tell its version: %.80s",
+			 virGetLastErrorMessage());
+		return;
+	}
+	if (vs < LV_MULTIFD_ZSTD_VERSION || vd < LV_MULTIFD_ZSTD_VERSION) {
+		/* major * 1,000,000 + minor * 1,000 + micro, each < 1000 */
+		snprintf(caps->compress_why, sizeof(caps->compress_why),
+			 "libvirt %lu.%lu.%lu (source) and %lu.%lu.%lu (destination): multifd zstd through libvirt needs 9.4 on both",
+			 vs / 1000000 % 1000, vs / 1000 % 1000, vs % 1000,
+			 vd / 1000000 % 1000, vd / 1000 % 1000, vd % 1000);
+		return;
+	}
+	caps->compress_threads = qmp_ctl_compress_threads(k->host_cpus,
+							  caps->nvcpu);
+}
+
+/*
  * What the domain XML says of its accelerator: KVM or not, and its KVM
  * dirty ring in entries per vCPU (libvirt >= 8.0: <features><kvm>
  * <dirty-ring state='on' size='N'/>): -1 when it has none, 0 when its
@@ -314,6 +353,7 @@ int qmp_lv_probe_caps(struct qmp_lv *lv, const struct qmp_ctl_known *k,
 	caps->auto_converge = true;
 	/* VIR_MIGRATE_COMPRESSED with the xbzrle method (libvirt >= 1.0.3) */
 	caps->xbzrle = k->allow_compress;
+	compress_caps(lv, k, caps);
 	caps->vcpu_dirty_limit = k->want_dirty_limit && has_dirty_limit(lv);
 	/* whether QEMU limits dirtying at all, QEMU itself said just now */
 	read_domain_accel(lv);

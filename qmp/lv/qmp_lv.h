@@ -3,7 +3,7 @@
  * The libvirt backend: the same controller and loop decisions as over QMP
  * direct, for guests that libvirt owns.  palm talks only to libvirtd
  * (official API) and never to the QEMU monitor behind it, with two
- * exceptions that libvirt 9 has no API for: set-vcpu-dirty-limit and the
+ * exceptions that libvirt 9.0 has no API for: set-vcpu-dirty-limit and the
  * guest's RAM map for the zero-page sample.  Those go through libvirt's
  * monitor pass-through (virDomainQemuMonitorCommand), which marks the
  * domain "tainted: custom-monitor" -- palm says so in its log.

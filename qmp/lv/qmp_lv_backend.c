@@ -140,6 +140,9 @@ static int lv_setup(struct qmp_ctl_backend *b, const struct qmp_ctl_setup *s)
 	lv->xbzrle_cache_bytes = s->xbzrle_cache_bytes;
 	if (s->xbzrle_cache_bytes > 0)
 		lv->flags |= VIR_MIGRATE_COMPRESSED;
+	lv->compress_channels = s->compress_channels;
+	if (s->compress_channels > 0)
+		lv->flags |= VIR_MIGRATE_COMPRESSED | VIR_MIGRATE_PARALLEL;
 	if (s->downtime_ms >= 0) {
 		ret = lv_set_downtime(b, s->downtime_ms);
 		if (ret)

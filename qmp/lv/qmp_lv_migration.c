@@ -83,7 +83,14 @@ static int build_params(struct qmp_lv *lv, const struct qmp_lv_migration_opts *o
 				      VIR_MIGRATE_PARAM_COMPRESSION, "xbzrle") < 0 ||
 	      virTypedParamsAddULLong(&m->params, &m->nparams, &max,
 				      VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
-				      (unsigned long long)lv->xbzrle_cache_bytes) < 0))) {
+				      (unsigned long long)lv->xbzrle_cache_bytes) < 0)) ||
+	    /* libvirt sets multifd-compression and -channels on both QEMUs */
+	    (lv->compress_channels > 0 &&
+	     (virTypedParamsAddString(&m->params, &m->nparams, &max,
+				      VIR_MIGRATE_PARAM_COMPRESSION, "zstd") < 0 ||
+	      virTypedParamsAddInt(&m->params, &m->nparams, &max,
+				   VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+				   lv->compress_channels) < 0))) {
 		snprintf(err, errlen, "migration parameters: out of memory");
 		return -ENOMEM;
 	}

@@ -16,6 +16,7 @@ struct qmp_lv {
 	unsigned int flags;	/* VIR_MIGRATE_* */
 	int64_t bandwidth_bps;	/* < 0: libvirt's default (unlimited) */
 	int64_t xbzrle_cache_bytes; /* > 0: compressed with xbzrle */
+	int compress_channels;	/* > 0: multifd zstd, this many channels */
 	/* from the domain XML, read once (read_domain_accel) */
 	bool xml_read;
 	bool kvm;

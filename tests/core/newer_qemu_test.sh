@@ -3,7 +3,7 @@
 #
 # palm's controller tests again, on a newer QEMU than the system's: QEMU
 # 10 from Debian's bookworm-backports, unpacked beside the system's by
-# scripts/install-qemu-newer.sh (make deps).  Newer QEMUs count multifd
+# scripts/install-backports.sh (make deps).  Newer QEMUs count multifd
 # bytes as sent rather than as pages, and offer avail-switchover-bandwidth
 # and the dirty-limit capability; palm must work with either.  TAP for
 # prove: the test programs' own.

@@ -25,7 +25,7 @@
 
 /*
  * PALM_QEMU names another QEMU binary (tests/core/newer_qemu_test.sh runs
- * tests on the one install-qemu-newer.sh unpacks); else PATH's.
+ * tests on the one install-backports.sh unpacks); else PATH's.
  */
 const char *qemu_binary(void)
 {

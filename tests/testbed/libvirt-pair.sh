@@ -21,6 +21,11 @@
 #                   remove the namespaces (idempotent)
 #   check           exit 0 if this machine can run it, else 4
 #
+# LV_PAIR_LIBVIRT=ROOT runs the libvirtd unpacked under ROOT (a newer one,
+# scripts/install-backports.sh) instead of the system's: in each daemon's
+# mount namespace ROOT's driver modules, helpers and data are bound over
+# the system's, and its libraries come first.
+#
 # Exit codes: 0 ok, 1 failure, 2 bad arguments, 4 unsupported here.
 set -eu
 
@@ -43,6 +48,9 @@ UP_TIMEOUT=${LV_PAIR_TIMEOUT:-60}
 # from here it starts in about a second.  libvirt re-probes any entry whose
 # QEMU, libvirt, kernel or KVM has changed.  Empty: no sharing.
 CAPS_CACHE=${LV_PAIR_CAPS_CACHE-/var/tmp/palm-libvirt-pair/caps}
+# An unpacked libvirt to run instead of the system's; empty: the system's.
+LV_ROOT=${LV_PAIR_LIBVIRT:-}
+MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 # Mount points the private mount namespaces bind DIR/X/* over.
 MNT_ETC=/etc/libvirt
 MNT_RUN=/run/libvirt
@@ -68,10 +76,31 @@ usage: $prog up DIR [RATE]
 
   LV_PAIR_TIMEOUT      seconds up waits for the daemons (default 60)
   LV_PAIR_CAPS_CACHE   shared QEMU capabilities cache, seeds both daemons
-                       (default /var/tmp/palm-libvirt-pair/caps; empty: off)
+                       (default /var/tmp/palm-libvirt-pair/caps, one per
+                       libvirt version; empty: off)
+  LV_PAIR_LIBVIRT      root of an unpacked libvirt to run instead of the
+                       system's (scripts/install-backports.sh libvirt)
 
 exit: 0 ok, 1 failure, 2 bad arguments, 4 unsupported here
 EOF
+}
+
+# lv_env CMD...: CMD with the unpacked libvirt's libraries first, if any.
+lv_env()
+{
+	if [ -n "$LV_ROOT" ]; then
+		LD_LIBRARY_PATH=$LV_ROOT/usr/lib/$MULTIARCH "$@"
+	else
+		"$@"
+	fi
+}
+
+# The version of the libvirtd the pair runs (e.g. 11.3.0).
+lv_version()
+{
+	d=libvirtd
+	[ -z "$LV_ROOT" ] || d=$LV_ROOT/usr/sbin/libvirtd
+	lv_env "$d" --version 2>/dev/null | awk '{ print $NF }'
 }
 
 # Print why this machine cannot run a pair, or nothing if it can.
@@ -98,6 +127,10 @@ unsupported_reason()
 	done
 	if [ -z "$found" ]; then
 		echo "libvirt QEMU driver not found (Debian package libvirt-daemon-driver-qemu)"
+		return
+	fi
+	if [ -n "$LV_ROOT" ] && ! lv_env "$LV_ROOT/usr/sbin/libvirtd" --version >/dev/null 2>&1; then
+		echo "no libvirtd that runs under LV_PAIR_LIBVIRT=$LV_ROOT (scripts/install-backports.sh libvirt unpacks one)"
 		return
 	fi
 	if ! unshare -n -m true 2>/dev/null; then
@@ -340,10 +373,20 @@ start_daemon()
 	cpu=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status |
 		cut -d, -f1 | cut -d- -f1)
 	[ -n "$cpu" ] || cpu=0
-	# $1 is DIR/SIDE inside; mount points are created in the root ns
+	# $1 is DIR/SIDE, $2 the unpacked libvirt's root or empty; mount
+	# points are created in the root ns
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	setsid ip netns exec "$2" unshare -m --propagation private sh -c '
 		set -e
+		daemon=libvirtd
+		if [ -n "$2" ]; then
+			# its modules, helpers and data, not the system ones
+			for m in /usr/lib/'"$MULTIARCH"'/libvirt /usr/lib/libvirt /usr/share/libvirt; do
+				[ -d "$2$m" ] && mount --bind "$2$m" "$m"
+			done
+			export LD_LIBRARY_PATH="$2/usr/lib/'"$MULTIARCH"'"
+			daemon=$2/usr/sbin/libvirtd
+		fi
 		mount --bind "$1/etc" '"$MNT_ETC"'
 		mount --bind "$1/run" '"$MNT_RUN"'
 		mount --bind "$1/lib" '"$MNT_LIB"'
@@ -353,8 +396,8 @@ start_daemon()
 			mount --bind "$1/nss/passwd" /etc/passwd
 			mount --bind "$1/nss/group" /etc/group
 		fi
-		exec '"$reaper"' taskset -c '"$cpu"' libvirtd --pid-file "$1/libvirtd.pid"
-	' sh "$d" </dev/null >"$d/libvirtd.out" 2>&1 &
+		exec '"$reaper"' taskset -c '"$cpu"' "$daemon" --pid-file "$1/libvirtd.pid"
+	' sh "$d" "$LV_ROOT" </dev/null >"$d/libvirtd.out" 2>&1 &
 	echo $!
 }
 
@@ -447,6 +490,8 @@ do_up()
 		tbf=$(tbf_args "$rate" "" "") || exit
 	fi
 	do_check
+	# libvirt re-probes a cache entry of another libvirt version
+	[ -z "$CAPS_CACHE" ] || CAPS_CACHE=$CAPS_CACHE/$(lv_version)
 
 	teardown >/dev/null 2>&1 || die "$EX_FAIL" "cannot remove the stale pair of $dir"
 	trap up_exit EXIT
@@ -504,6 +549,7 @@ LV_DST_NS='$nsb'
 LV_SRC_DIR='$dir/A'
 LV_DST_DIR='$dir/B'
 LV_RATE='$rate'
+LV_VERSION='$(lv_version)'
 EOF
 	mv "$dir/env.tmp" "$dir/env"
 	up_ok=1

@@ -55,23 +55,24 @@ struct coef_key {
 	const char *name;
 	size_t off;
 	double min, max;
+	int decimals;		/* as a fit writes it; < 0: %g */
 };
 
-#define COEF(f, lo, hi) { #f, offsetof(struct qmp_model_coef, f), lo, hi }
+#define COEF(f, lo, hi, dec) { #f, offsetof(struct qmp_model_coef, f), lo, hi, dec }
 static const struct coef_key coef_keys[] = {
-	COEF(link_efficiency, 0.01, 1.5),
-	COEF(setup_s, 0, 600),
-	COEF(pass_overhead_s, 0, 60),
-	COEF(job_overhead_s, 0, 600),
-	COEF(zero_page_bytes, 0, PAGE_BYTES),
-	COEF(page_overhead_bytes, 0, PAGE_BYTES),
-	COEF(downtime_fixed_ms, 0, 600000),
-	COEF(pause_fixed_ms, 0, 600000),
-	COEF(pause_floor_ms, 0, 600000),
-	COEF(inflight_bytes, 0, 1e12),
-	COEF(multifd_inflight_bytes, 0, 1e12),
-	COEF(postcopy_pause_ms, 0, 600000),
-	COEF(switch_fill, 0, 1),
+	COEF(link_efficiency, 0.01, 1.5, 4),
+	COEF(setup_s, 0, 600, 4),
+	COEF(pass_overhead_s, 0, 60, 4),
+	COEF(job_overhead_s, 0, 600, 4),
+	COEF(zero_page_bytes, 0, PAGE_BYTES, -1),
+	COEF(page_overhead_bytes, 0, PAGE_BYTES, -1),
+	COEF(downtime_fixed_ms, 0, 600000, 1),
+	COEF(pause_fixed_ms, 0, 600000, 1),
+	COEF(pause_floor_ms, 0, 600000, 1),
+	COEF(inflight_bytes, 0, 1e12, 0),
+	COEF(multifd_inflight_bytes, 0, 1e12, 0),
+	COEF(postcopy_pause_ms, 0, 600000, 1),
+	COEF(switch_fill, 0, 1, 2),
 };
 
 static char *trim(char *s)
@@ -127,6 +128,20 @@ static int parse_line(char *line, int lineno, struct qmp_model_coef *c,
 	}
 	snprintf(err, errlen, "line %d: unknown key '%.40s'", lineno, key);
 	return -EINVAL;
+}
+
+void qmp_model_coef_write(FILE *f, const struct qmp_model_coef *c)
+{
+	const struct coef_key *k;
+	double v;
+
+	for (k = coef_keys; k < coef_keys + sizeof(coef_keys) / sizeof(coef_keys[0]); k++) {
+		v = *(const double *)((const char *)c + k->off);
+		if (k->decimals < 0)
+			fprintf(f, "%s = %g\n", k->name, v);
+		else
+			fprintf(f, "%s = %.*f\n", k->name, k->decimals, v);
+	}
 }
 
 int qmp_model_coef_get(const struct qmp_model_coef *c, size_t i,

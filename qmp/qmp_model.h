@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Fitted on measured migrations; see kernel-notes/migration-controller.md. */
 struct qmp_model_coef {
@@ -120,6 +121,9 @@ int qmp_model_coef_parse(const char *buf, size_t len,
  */
 int qmp_model_coef_get(const struct qmp_model_coef *c, size_t i,
 		       const char **name, double *value);
+
+/* Every coefficient as "name = value" lines, as qmp_model_coef_load reads them. */
+void qmp_model_coef_write(FILE *f, const struct qmp_model_coef *c);
 
 /* Distinct bytes dirtied in t seconds: ws (1 - exp(-rate t / ws)). */
 double qmp_model_dirtied(double ws_bytes, double dirty_bps, double t_s);

@@ -489,19 +489,7 @@ static void print_coef(const struct qmp_model_coef *c, int nruns)
 	printf("# palm migration model coefficients (qmp/qmp_model.h), fitted by\n"
 	       "# bench/migration/calibrate.sh (mig_model fit) from %d runs\n",
 	       nruns);
-	printf("link_efficiency = %.4f\n", c->link_efficiency);
-	printf("setup_s = %.4f\n", c->setup_s);
-	printf("pass_overhead_s = %.4f\n", c->pass_overhead_s);
-	printf("job_overhead_s = %.4f\n", c->job_overhead_s);
-	printf("zero_page_bytes = %g\n", c->zero_page_bytes);
-	printf("page_overhead_bytes = %g\n", c->page_overhead_bytes);
-	printf("downtime_fixed_ms = %.1f\n", c->downtime_fixed_ms);
-	printf("pause_fixed_ms = %.1f\n", c->pause_fixed_ms);
-	printf("pause_floor_ms = %.1f\n", c->pause_floor_ms);
-	printf("inflight_bytes = %.0f\n", c->inflight_bytes);
-	printf("multifd_inflight_bytes = %.0f\n", c->multifd_inflight_bytes);
-	printf("postcopy_pause_ms = %.1f\n", c->postcopy_pause_ms);
-	printf("switch_fill = %.2f\n", c->switch_fill);
+	qmp_model_coef_write(stdout, c);
 }
 
 static bool within(double pred, double meas)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "qmp/qmp_model.h"
 
@@ -677,4 +678,35 @@ TEST(coefficients_parse_strictly)
 	EXPECT_EQ(-EINVAL, qmp_model_coef_parse(longline, strlen(longline), &c, err, sizeof(err)));
 	EXPECT_EQ(-EINVAL, qmp_model_coef_parse("setup_s = 1\0", 12, &c, err, sizeof(err)));
 	EXPECT_EQ(-ENOENT, qmp_model_coef_load("/nonexistent/palm.coef", &c, err, sizeof(err)));
+}
+
+/* What a fit writes (mig_model fit), palm reads back: every key, each to its precision. */
+TEST(model_coefficients_written_are_read_back)
+{
+	struct qmp_model_coef w = coef(), r;
+	const char *wname, *rname;
+	double wv, rv;
+	char err[256], *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	w.link_efficiency = 0.96141;
+	w.job_overhead_s = 0.41283;
+	w.inflight_bytes = 674312.4;
+	w.postcopy_pause_ms = 128.84;
+	w.switch_fill = 0.734;
+	f = open_memstream(&buf, &len);
+	ASSERT_NE_NULL(f);
+	qmp_model_coef_write(f, &w);
+	ASSERT_EQ(0, fclose(f));
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(0, qmp_model_coef_parse(buf, len, &r, err, sizeof(err)));
+	for (i = 0; qmp_model_coef_get(&w, i, &wname, &wv) == 0; i++) {
+		ASSERT_EQ(0, qmp_model_coef_get(&r, i, &rname, &rv));
+		EXPECT_STREQ(wname, rname);
+		/* rounded as written: switch_fill's 2 decimals lose the most */
+		EXPECT_GE(fmax(1e-9, 0.01 * fabs(wv)), fabs(wv - rv));
+	}
+	EXPECT_LT(0, i);
+	free(buf);
 }

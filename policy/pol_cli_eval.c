@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_MET 21
+#define N_MET 24
 static const char *const met_names[N_MET] = {
 	"sla_violation_share", "avoidable_sla_share", "vms_caught", "downtime_s", "packets_lost",
 	"migrations", "gbytes_moved", "predictable_failures",
@@ -25,7 +25,8 @@ static const char *const met_names[N_MET] = {
 	"evacuated_share_memory", "evacuated_share_fault",
 	"migrations_quiet_host", "migrations_false_alarm",
 	"migrations_false_overload", "migrations_false_memory",
-	"migrations_false_fault",
+	"migrations_false_fault", "fault_caught_unalarmed",
+	"fault_caught_rate_bound", "fault_caught_after_alarm",
 };
 
 static void metrics_of(const struct pol_run_result *r,
@@ -55,6 +56,9 @@ static void metrics_of(const struct pol_run_result *r,
 		m[18 + k] = r->st.mig_false[k];
 		m[17] += r->st.mig_false[k];
 	}
+	m[21] = r->st.fault_caught_unalarmed;
+	m[22] = r->st.fault_caught_rate_bound;
+	m[23] = r->st.fault_caught_after_alarm;
 }
 
 #define MAX_POL_FILES 8

@@ -162,6 +162,49 @@ static double ramp(const struct pol_event *e, double t)
 	return e->peak;
 }
 
+/*
+ * Split the VMs an announced fault caught: a policy may start
+ * max_mig_per_host migrations per decision step, and decides once per
+ * step from the alarm on, so at most that many per step can have left
+ * (a bound that assumes a migration lands within its step, as it does
+ * in seconds on the scenarios' links).
+ */
+static void attribute_fault_caught(struct pol_sim *s,
+				   const struct pol_event *e)
+{
+	const struct pol_cluster *c = &s->c;
+	double alarm_s = s->fault_alarm_s[e->host], rounds, left;
+	unsigned int bound;
+
+	if (alarm_s < 0) {
+		s->st.fault_caught_unalarmed += e->caught;
+		return;
+	}
+	rounds = floor((c->now_s - alarm_s) / c->step_s + 1e-9);
+	left = (double)s->fault_alarm_vms[e->host] -
+	       rounds * s->scn.max_mig_per_host;
+	bound = left > 0 ? (unsigned int)fmin(left, e->caught) : 0;
+	s->st.fault_caught_rate_bound += bound;
+	s->st.fault_caught_after_alarm += e->caught - bound;
+}
+
+/* Remember when each host's fault alarm rose, and what it held then. */
+static void note_fault_alarms(struct pol_sim *s)
+{
+	const struct pol_cluster *c = &s->c;
+	unsigned int h;
+
+	for (h = 0; h < c->n_hosts; h++) {
+		if (!c->hosts[h].fc.alarm[POL_FK_FAULT]) {
+			if (!c->hosts[h].failed)
+				s->fault_alarm_s[h] = -1;
+		} else if (s->fault_alarm_s[h] < 0) {
+			s->fault_alarm_s[h] = c->now_s;
+			s->fault_alarm_vms[h] = pol_host_staying(c, h);
+		}
+	}
+}
+
 static void strike(struct pol_sim *s, struct pol_event *e)
 {
 	struct pol_cluster *c = &s->c;
@@ -186,6 +229,8 @@ static void strike(struct pol_sim *s, struct pol_event *e)
 	}
 	e->caught = n;
 	s->st.caught += n;
+	if (e->kind == POL_FK_FAULT && e->precursor)
+		attribute_fault_caught(s, e);
 	/* an overload's cost is its violation time; a dead host's is repair */
 	if (e->kind != POL_FK_OVERLOAD)
 		s->step_caught[e->host] += n;
@@ -380,12 +425,14 @@ int pol_sim_init(struct pol_sim *s, const struct pol_scenario *scn,
 	s->bg_hist = calloc((size_t)c->n_hosts * POL_HIST, sizeof(double));
 	s->leak_hist = calloc((size_t)c->n_hosts * POL_HIST, sizeof(double));
 	s->down_unpred = calloc(c->n_hosts, sizeof(bool));
+	s->fault_alarm_s = malloc(c->n_hosts * sizeof(double));
+	s->fault_alarm_vms = calloc(c->n_hosts, sizeof(unsigned int));
 	if (!c->hosts || !c->vms || !s->row || !s->dirty_max ||
 	    !s->util_avg || !s->mig_end || !s->mig || !s->bg || !s->leak ||
 	    !s->ce_base || !s->down_until || !s->power_idle ||
 	    !s->power_max || !s->step_viol || !s->step_caught ||
 	    !s->dem_end || !s->t_last || !s->bg_hist || !s->leak_hist ||
-	    !s->down_unpred) {
+	    !s->down_unpred || !s->fault_alarm_s || !s->fault_alarm_vms) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -445,9 +492,12 @@ int pol_sim_init(struct pol_sim *s, const struct pol_scenario *scn,
 	ret = pol_cluster_index(c);
 	if (ret)
 		goto fail;
+	for (h = 0; h < c->n_hosts; h++)
+		s->fault_alarm_s[h] = -1;
 	observe(s);
 	dynamic_events(s);
 	pol_predict_cluster(&s->pcfg, c);
+	note_fault_alarms(s);
 	return 0;
 fail:
 	pol_sim_free(s);
@@ -478,6 +528,8 @@ void pol_sim_free(struct pol_sim *s)
 	free(s->bg_hist);
 	free(s->leak_hist);
 	free(s->down_unpred);
+	free(s->fault_alarm_s);
+	free(s->fault_alarm_vms);
 	free(s->ev);
 	memset(s, 0, sizeof(*s));
 }
@@ -626,6 +678,7 @@ void pol_sim_advance(struct pol_sim *s)
 	observe(s);
 	dynamic_events(s);
 	pol_predict_cluster(&s->pcfg, c);
+	note_fault_alarms(s);
 }
 
 static unsigned int sample_at(const struct pol_sim *s, unsigned int k)

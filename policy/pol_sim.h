@@ -41,6 +41,16 @@ struct pol_sim_stats {
 	double viol_down_s;	/* ... of which on a failed host */
 	double viol_unpred_s;	/* ... on a host killed by an unannounced fault */
 	unsigned int caught;	/* VMs on a host when a failure struck */
+	/*
+	 * VMs caught by announced hardware faults, by why: no fault alarm
+	 * before the strike; more than max_mig_per_host per decision step
+	 * since the alarm could have moved (the alarm came too late for
+	 * any policy, given the VMs the host held then); the rest, which
+	 * the policy could have moved and did not.
+	 */
+	unsigned int fault_caught_unalarmed;
+	unsigned int fault_caught_rate_bound;
+	unsigned int fault_caught_after_alarm;
 	double downtime_s, pkt_lost;
 	unsigned int migrations, aborted, rejected;
 	/* migrations by what was (in truth) going on at the source */
@@ -79,6 +89,8 @@ struct pol_sim {
 	double *dem_end, *t_last;	/* scratch for accounting */
 	double *bg_hist, *leak_hist;	/* per host x POL_HIST */
 	bool *down_unpred;		/* down by an unannounced fault */
+	double *fault_alarm_s;		/* when the fault alarm rose, or -1 */
+	unsigned int *fault_alarm_vms;	/* VMs staying on the host then */
 	struct pol_event *ev;
 	unsigned int n_ev;
 	struct pol_sim_stats st;

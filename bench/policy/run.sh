@@ -201,6 +201,27 @@ fi
 	sed -n '/^paired/,$p' "$OUT/eval-pressure-selected.txt"
 	echo '```'
 	echo
+	echo "## What a policy that cannot see unannounced faults can remove"
+	echo
+	echo "The best heuristic's violation, the part on hosts killed by unannounced faults"
+	echo "(which nothing without foresight moves VMs away from), and so the largest"
+	echo "reduction any such policy could reach by removing all the rest (\`bench/policy/bound.jq\`):"
+	echo
+	echo "| scenario | best heuristic | SLA violation share | on hosts killed unannounced | largest reduction possible | oracle |"
+	echo "|---|---|---|---|---|---|"
+	jq -r --arg scn built-in -f bench/policy/bound.jq "$OUT/eval.json"
+	jq -r --arg scn "every fault announced" -f bench/policy/bound.jq "$OUT/eval-announced.json"
+	jq -r --arg scn "under pressure" -f bench/policy/bound.jq "$OUT/eval-pressure.json"
+	echo
+	echo "VMs caught per day by announced hardware faults under pressure, by cause: no"
+	echo "alarm before the strike; the alarm too late to move them at max_mig_per_host"
+	echo "per step (given the VMs the host held at the alarm); or left by the policy"
+	echo "(\`bench/policy/fault-catches.jq\`):"
+	echo
+	echo "| policy | no alarm | too late | left by the policy |"
+	echo "|---|---|---|---|"
+	jq -r -f bench/policy/fault-catches.jq "$OUT/eval-pressure.json"
+	echo
 	echo "## Same scenario, migrations a source host may start per step"
 	echo
 	for m in 2 4 8 16; do

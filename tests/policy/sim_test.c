@@ -4,6 +4,7 @@
 #include "tests/policy/pol_test_util.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "policy/pol_run.h"
 #include "policy/pol_sim.h"
@@ -205,6 +206,84 @@ TEST(migrations_counted_by_cause)
 	}
 	EXPECT_EQ(0u, n_false);
 	EXPECT_GT(n_true, 0u);
+	pol_trace_free(&tr);
+}
+
+/* One day of a policy; the sum of what announced faults caught. */
+static struct pol_sim_stats fault_day(struct th_run *_run,
+				      const struct pol_scenario *scn,
+				      const struct pol_trace *tr,
+				      enum pol_policy_kind kind,
+				      unsigned int *announced_caught)
+{
+	struct pol_policy p;
+	struct pol_sim s;
+	struct pol_sim_stats st;
+	char err[256];
+	unsigned int i;
+
+	memset(&st, 0, sizeof(st));
+	*announced_caught = 0;
+	EXPECT_EQ(0, pol_sim_init(&s, scn, tr, 11, err, sizeof(err)));
+	if (_run->failed)
+		return st;
+	pol_policy_init(&p, kind, 1);
+	while (!pol_sim_done(&s)) {
+		pol_run_step(&p, &s);
+		pol_sim_advance(&s);
+	}
+	for (i = 0; i < s.n_ev; i++)
+		if (s.ev[i].kind == POL_FK_FAULT && s.ev[i].precursor &&
+		    s.ev[i].struck)
+			*announced_caught += s.ev[i].caught;
+	st = s.st;
+	pol_policy_free(&p);
+	pol_sim_free(&s);
+	return st;
+}
+
+/*
+ * Every VM an announced fault caught is put down to one cause: no alarm,
+ * an alarm too late to move it at max_mig_per_host per step, or the
+ * policy.  Short storms and one migration per step leave some too late.
+ */
+TEST(announced_fault_catches_are_attributed)
+{
+	struct pol_scenario scn;
+	struct pol_sim_stats st;
+	struct pol_trace tr;
+	unsigned int caught;
+
+	tiny_scenario(&scn);
+	scn.overload_per_day = scn.leak_per_day = scn.false_alarm_per_day = 0;
+	scn.fault_per_day = 12;
+	scn.storm_min_min = 10;
+	scn.storm_max_min = 20;
+	scn.max_mig_per_host = 1;
+	ASSERT_EQ(0, pol_trace_synthetic(&tr, 100, 288, 2));
+	/* no policy: whatever an alarm left time for is the policy's */
+	st = fault_day(_run, &scn, &tr, POL_P_NONE, &caught);
+	TH_LOG("none: caught %u = %u no alarm + %u too late + %u policy",
+	       caught, st.fault_caught_unalarmed, st.fault_caught_rate_bound,
+	       st.fault_caught_after_alarm);
+	EXPECT_GT(caught, 0u);
+	EXPECT_EQ(caught, st.fault_caught_unalarmed +
+		  st.fault_caught_rate_bound + st.fault_caught_after_alarm);
+	EXPECT_GT(st.fault_caught_after_alarm, 0u);
+	/* best fit moves one VM a step from the alarm on: only too late */
+	st = fault_day(_run, &scn, &tr, POL_P_BESTFIT, &caught);
+	TH_LOG("bestfit: caught %u = %u no alarm + %u too late + %u policy",
+	       caught, st.fault_caught_unalarmed, st.fault_caught_rate_bound,
+	       st.fault_caught_after_alarm);
+	EXPECT_GT(st.fault_caught_rate_bound, 0u);
+	EXPECT_EQ(caught, st.fault_caught_unalarmed +
+		  st.fault_caught_rate_bound + st.fault_caught_after_alarm);
+	EXPECT_EQ(0u, st.fault_caught_after_alarm);
+	/* at 64 a step, one step after any alarm empties a host */
+	scn.max_mig_per_host = 64;
+	st = fault_day(_run, &scn, &tr, POL_P_BESTFIT, &caught);
+	EXPECT_EQ(0u, st.fault_caught_rate_bound);
+	EXPECT_EQ(caught, st.fault_caught_unalarmed + st.fault_caught_after_alarm);
 	pol_trace_free(&tr);
 }
 

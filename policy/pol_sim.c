@@ -8,6 +8,7 @@
  * (hardware fault or memory exhaustion) is down for repair_h.
  */
 #include "policy/pol_sim.h"
+#include "policy/pol_eval.h"
 
 #include <errno.h>
 #include <math.h>
@@ -188,15 +189,22 @@ static void attribute_fault_caught(struct pol_sim *s,
 	s->st.fault_caught_after_alarm += e->caught - bound;
 }
 
-/* Remember when each host's fault alarm rose, and what it held then. */
+/*
+ * Remember when each host's fault alarm first rose, and what it held
+ * then.  An alarm that cleared and rose again still counts from its
+ * first rise within pol_pred_window_s(), as the predictor's evaluation
+ * counts lead time: a policy could have moved VMs from then on.
+ */
 static void note_fault_alarms(struct pol_sim *s)
 {
 	const struct pol_cluster *c = &s->c;
+	double window_s = pol_pred_window_s(POL_FK_FAULT);
 	unsigned int h;
 
 	for (h = 0; h < c->n_hosts; h++) {
 		if (!c->hosts[h].fc.alarm[POL_FK_FAULT]) {
-			if (!c->hosts[h].failed)
+			if (!c->hosts[h].failed &&
+			    c->now_s - s->fault_alarm_s[h] > window_s)
 				s->fault_alarm_s[h] = -1;
 		} else if (s->fault_alarm_s[h] < 0) {
 			s->fault_alarm_s[h] = c->now_s;

@@ -44,9 +44,9 @@ struct pol_sim_stats {
 	/*
 	 * VMs caught by announced hardware faults, by why: no fault alarm
 	 * before the strike; more than max_mig_per_host per decision step
-	 * since the alarm could have moved (the alarm came too late for
-	 * any policy, given the VMs the host held then); the rest, which
-	 * the policy could have moved and did not.
+	 * since the alarm first rose (within the predictor's window) could
+	 * have moved (too late for any policy, given the VMs the host held
+	 * then); the rest, which the policy could have moved and did not.
 	 */
 	unsigned int fault_caught_unalarmed;
 	unsigned int fault_caught_rate_bound;
